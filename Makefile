@@ -1,0 +1,46 @@
+# Two commands do everything: `make run` (serve a demo city) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint messages bench chromium clean
+
+$(VENV)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+## Set up, create var/school-report.db with a demo city if missing, print the links, serve.
+run: $(VENV)/.installed-run
+	$(BIN)/school-admin demo
+	$(BIN)/school-admin serve --host $(HOST) --port $(PORT)
+
+## Set up with test tools and Debian's Chromium, then lint and run every test.
+test: $(VENV)/.installed-test chromium lint
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+chromium:
+	@command -v chromium >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## Extract translatable strings and merge them into the catalogues.
+messages: $(VENV)/.installed-test
+	$(BIN)/python web/translations/update.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from school_admin.cli import main
+
+raise SystemExit(main())

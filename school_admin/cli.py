@@ -1,0 +1,210 @@
+"""The `school-admin` command. Every failure is one line on stderr and exit status 2."""
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import segno
+
+from school_report.db import connect
+from school_report.demo import DEMO_PASSWORD, create_demo_city
+from school_report.migrations import ROLES, SCHOOL_KINDS, migrate
+from school_report.schools import (
+    SchoolError,
+    add_school,
+    current_entry_token,
+    find_school,
+    issue_entry_link,
+    list_schools,
+)
+from school_report.staff import StaffError, add_staff, list_staff
+from web.config import DEFAULT_DB, ConfigError, Settings, create_secret_file
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """Reported as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors: one line, status 2
+        self.exit(EXIT_USAGE, f"school-admin: {message}\n")
+
+
+def _database(args: argparse.Namespace):
+    db = connect(args.db)
+    migrate(db)
+    return db
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return Settings.from_environment(args.db)
+    except ConfigError as error:
+        raise CommandError(str(error)) from error
+
+
+def _entry_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/p/{token}"
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    _database(args)
+    if not os.environ.get("SCHOOL_REPORT_SECRET") and create_secret_file(args.db):
+        print(f"wrote a new signing secret to {args.db.parent / 'secret.key'} (keep it private)")
+    print(f"database ready: {args.db}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    cmd_init(args)
+    settings = _settings(args)
+    tokens, logins = create_demo_city(_database(args), settings.secret)
+    print("\nPupil entry links (open one on a tablet):")
+    for school, token in tokens.items():
+        print(f"  {school}: {_entry_url(settings, token)}")
+    print(f"\nStaff logins at {settings.base_url}/staff/login (password: {DEMO_PASSWORD}):")
+    for login in logins:
+        print(f"  {login.login:<8} {login.role:<12} {login.school or ''}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    _settings(args)  # refuse to start before uvicorn does, with the reason
+    os.environ["SCHOOL_REPORT_DB"] = str(args.db)
+    uvicorn.run(
+        "web.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        # No access log: it would record pupils' addresses and entry links.
+        access_log=False,
+        server_header=False,
+    )
+
+
+def cmd_school_add(args: argparse.Namespace) -> None:
+    school = _call(add_school, _database(args), args.name, args.kind)
+    print(f"added school {school.name} ({school.kind}); print its link: school-admin school link")
+
+
+def cmd_school_list(args: argparse.Namespace) -> None:
+    for school in list_schools(_database(args)):
+        state = "active" if school.active else "inactive"
+        print(f"{school.id:>4}  {school.name}  {school.kind}  {state}")
+
+
+def cmd_school_link(args: argparse.Namespace) -> None:
+    db = _database(args)
+    settings = _settings(args)
+    school = find_school(db, args.name)
+    if school is None:
+        raise CommandError(f"no school named {args.name!r} (see: school-admin school list)")
+    token = None if args.rotate else current_entry_token(db, school, settings.secret)
+    if token is None:
+        token = issue_entry_link(db, school, settings.secret)
+        print("issued a new link; any earlier link of this school no longer works")
+    url = _entry_url(settings, token)
+    print(url)
+    segno.make(url, error="m").terminal(compact=True)
+
+
+def cmd_staff_add(args: argparse.Namespace) -> None:
+    db = _database(args)
+    school = None
+    if args.school:
+        school = find_school(db, args.school)
+        if school is None:
+            raise CommandError(f"no school named {args.school!r}")
+    password = os.environ.get("SCHOOL_REPORT_NEW_PASSWORD") or _ask_password()
+    staff = _call(add_staff, db, args.login, password, args.role, school, args.name)
+    print(f"added {staff.login} ({staff.role})")
+
+
+def _ask_password() -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise CommandError("set SCHOOL_REPORT_NEW_PASSWORD or run in a terminal to type it")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def cmd_staff_list(args: argparse.Namespace) -> None:
+    for staff, school in list_staff(_database(args)):
+        print(f"{staff.login:<16} {staff.role:<12} {school or ''}")
+
+
+def _call(fn: Callable, *args):
+    try:
+        return fn(*args)
+    except (SchoolError, StaffError) as error:
+        raise CommandError(str(error)) from error
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="school-admin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    def command(name: str, fn, help: str, parent=commands) -> Parser:
+        sub = parent.add_parser(name, help=help, description=help)
+        sub.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"default: {DEFAULT_DB}")
+        sub.set_defaults(fn=fn)
+        return sub
+
+    command("init", cmd_init, "create the database and the signing secret")
+    command("demo", cmd_demo, "add a demo city: two schools, one staff account per role")
+    serve = command("serve", cmd_serve, "serve the web app with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-Proto/For from --forwarded-allow-ips (behind a reverse proxy)",
+    )
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+
+    school = commands.add_parser("school", help="schools and their pupil links").add_subparsers(
+        dest="school_command", required=True, parser_class=Parser
+    )
+    add = command("add", cmd_school_add, "add a school", school)
+    add.add_argument("name")
+    add.add_argument("--kind", choices=SCHOOL_KINDS, required=True)
+    command("list", cmd_school_list, "list schools", school)
+    link = command("link", cmd_school_link, "print a school's pupil link and its QR code", school)
+    link.add_argument("name")
+    link.add_argument("--rotate", action="store_true", help="issue a new link; the old one dies")
+
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="staff_command", required=True, parser_class=Parser
+    )
+    add_staff_parser = command(
+        "add",
+        cmd_staff_add,
+        "add a staff account (password from SCHOOL_REPORT_NEW_PASSWORD or typed)",
+        staff,
+    )
+    add_staff_parser.add_argument("login")
+    add_staff_parser.add_argument("--role", choices=ROLES, required=True)
+    add_staff_parser.add_argument("--school", help="the school of a nurse or school_team")
+    add_staff_parser.add_argument("--name", help="the name shown to colleagues")
+    command("list", cmd_staff_list, "list staff accounts", staff)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except (CommandError, OSError, sqlite3.Error) as error:
+        print(f"school-admin: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0

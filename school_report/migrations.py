@@ -1,0 +1,148 @@
+"""The schema, owned here alone: one migration function per change, recorded in the database.
+
+Add a change as a new function at the end; never edit one that has shipped.
+"""
+
+import json
+import secrets
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+DATA = Path(__file__).parent / "data"
+migrations = Migrations("school_report")
+
+RECIPIENTS = ("nurse", "school_team", "centre")
+ROLES = ("nurse", "school_team", "centre", "admin")
+SCHOOL_KINDS = ("elementary", "junior_high", "high")
+URGENCIES = ("urgent", "high", "normal", "low")
+STATUSES = ("new", "in_progress", "coordinating", "monitoring", "closed")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _run(db: Database, *statements: str) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations()
+def m001_core_loop(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE city_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE schools (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ({_sql_list(SCHOOL_KINDS)})),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE school_links (
+            id INTEGER PRIMARY KEY,
+            school_id INTEGER NOT NULL REFERENCES schools(id),
+            nonce TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        f"""CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ({_sql_list(ROLES)})),
+            school_id INTEGER REFERENCES schools(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            CHECK ((role IN ('nurse', 'school_team')) = (school_id IS NOT NULL))
+        )""",
+        """CREATE TABLE staff_sessions (
+            id_hash TEXT PRIMARY KEY,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE recipients (
+            slug TEXT PRIMARY KEY CHECK (slug IN ({_sql_list(RECIPIENTS)})),
+            offered INTEGER NOT NULL DEFAULT 1,
+            messaging INTEGER NOT NULL DEFAULT 1,
+            position INTEGER NOT NULL
+        )""",
+        f"""CREATE TABLE topics (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            label_ja TEXT NOT NULL,
+            label_en TEXT NOT NULL,
+            icon TEXT NOT NULL DEFAULT '',
+            domain TEXT NOT NULL CHECK (domain IN ('school', 'welfare', 'health', 'none')),
+            default_recipient TEXT REFERENCES recipients(slug),
+            category TEXT NOT NULL,
+            sub_item TEXT NOT NULL,
+            urgency TEXT NOT NULL CHECK (urgency IN ({_sql_list(URGENCIES)})),
+            position INTEGER NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        )""",
+        f"""CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            school_id INTEGER NOT NULL REFERENCES schools(id),
+            topic_id INTEGER NOT NULL REFERENCES topics(id),
+            recipient TEXT NOT NULL REFERENCES recipients(slug),
+            grade TEXT,
+            class_name TEXT,
+            pupil_name TEXT,
+            language TEXT NOT NULL DEFAULT 'ja',
+            urgency TEXT NOT NULL CHECK (urgency IN ({_sql_list(URGENCIES)})),
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ({_sql_list(STATUSES)})),
+            staff_unread INTEGER NOT NULL DEFAULT 1,
+            code_hash TEXT NOT NULL UNIQUE,
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_pupil_message_at TEXT NOT NULL,
+            first_reply_at TEXT
+        )""",
+        "CREATE INDEX reports_school_inbox "
+        "ON reports (recipient, school_id, staff_unread, created_at)",
+        "CREATE INDEX reports_centre_inbox ON reports (recipient, staff_unread, created_at)",
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            author TEXT NOT NULL CHECK (author IN ('pupil', 'staff')),
+            staff_id INTEGER REFERENCES staff(id),
+            body TEXT NOT NULL,
+            pupil_visible INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX messages_thread ON messages (report_id, id)",
+        """CREATE TABLE code_failures (
+            id INTEGER PRIMARY KEY,
+            school_id INTEGER NOT NULL REFERENCES schools(id),
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX code_failures_school ON code_failures (school_id, at)",
+    )
+    for position, slug in enumerate(RECIPIENTS):
+        db.execute("INSERT INTO recipients (slug, position) VALUES (?, ?)", [slug, position])
+    topics = json.loads((DATA / "topics.json").read_text(encoding="utf-8"))
+    for position, topic in enumerate(topics):
+        db["topics"].insert({**topic, "position": position})
+    defaults = {
+        # A salt, not a secret: it makes return-code hashes of this installation its own, while
+        # letting a code be looked up by its hash (as GlobaLeaks does with receipts).
+        "code_salt": secrets.token_hex(16),
+        "timezone": "Asia/Tokyo",
+        "centre_hours": {"weekdays": [0, 1, 2, 3, 4], "open": "10:00", "close": "18:00"},
+    }
+    for key, value in defaults.items():
+        db.execute("INSERT INTO city_settings (key, value) VALUES (?, ?)", [key, json.dumps(value)])
+
+
+def migrate(db: Database) -> None:
+    """Bring the database up to the newest schema; safe to run at every start."""
+    migrations.apply(db)

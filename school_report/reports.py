@@ -1,0 +1,297 @@
+"""Reports and their message threads: what a pupil sends, and what staff read and answer."""
+
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from school_report.clock import now_iso, utc_now
+from school_report.codes import ReturnCode, hash_return_code, new_return_code, parse_return_code
+from school_report.db import transaction
+from school_report.routing import check_route, inbox_condition, recipient
+from school_report.schools import School
+from school_report.settings import get_setting
+from school_report.staff import Staff
+from school_report.topics import Topic
+
+MAX_MESSAGE_CHARS = 4000
+MAX_NAME_CHARS = 40
+MAX_GRADE_CHARS = 10
+LANGUAGES = ("ja", "en")
+
+CODE_FAILURE_WINDOW = timedelta(minutes=15)
+CODE_FAILURES_BEFORE_SLOWING = 10
+CODE_FAILURES_BEFORE_REFUSING = 30
+
+
+class SubmissionError(ValueError):
+    """What a pupil or staff member sent cannot be accepted; `reason` names why for the UI."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    school_id: int
+    school_name: str
+    topic: Topic
+    recipient: str
+    grade: str | None
+    class_name: str | None
+    pupil_name: str | None
+    language: str
+    urgency: str
+    status: str
+    staff_unread: bool
+    created_at: str
+    first_reply_at: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    author: str
+    staff_name: str | None
+    body: str
+    created_at: str
+
+
+def clean_text(text: str | None, limit: int, *, required: bool, multiline: bool) -> str | None:
+    """Text as it will be stored: control characters refused (a line break is allowed where the
+    field has lines), surrounding space dropped, length checked."""
+    text = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")).strip()
+    allowed = {"\n", "\t"} if multiline else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        raise SubmissionError("control_characters")
+    if len(text) > limit:
+        raise SubmissionError("too_long")
+    if not text:
+        if required:
+            raise SubmissionError("empty")
+        return None
+    return text
+
+
+def clean_report_fields(
+    body: str, grade: str | None, class_name: str | None, pupil_name: str | None
+) -> dict[str, str | None]:
+    """A new report's text fields as they will be stored, or SubmissionError."""
+    return {
+        "body": clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True),
+        "grade": clean_text(grade, MAX_GRADE_CHARS, required=False, multiline=False),
+        "class_name": clean_text(class_name, MAX_GRADE_CHARS, required=False, multiline=False),
+        "pupil_name": clean_text(pupil_name, MAX_NAME_CHARS, required=False, multiline=False),
+    }
+
+
+def submit_report(
+    db: Database,
+    school: School,
+    topic_id: int,
+    recipient_slug: str,
+    body: str,
+    *,
+    submission_key: str,
+    grade: str | None = None,
+    class_name: str | None = None,
+    pupil_name: str | None = None,
+    language: str = "ja",
+) -> ReturnCode:
+    """Store a pupil's report and first message; return the new return code, which exists
+    nowhere else (only its hash is stored). A form sent twice is refused as `already_sent`."""
+    topic, chosen = check_route(db, topic_id, recipient_slug)
+    fields = clean_report_fields(body, grade, class_name, pupil_name)
+    if language not in LANGUAGES:
+        language = "ja"
+    salt = get_setting(db, "code_salt")
+    while True:
+        code = new_return_code()
+        code_hash = hash_return_code(code, salt)
+        try:
+            _insert_report(
+                db, school, topic, chosen.slug, fields, language, code_hash, submission_key
+            )
+        except sqlite3.IntegrityError as error:
+            if "submission_key" in str(error):
+                raise SubmissionError("already_sent") from error
+            if "code_hash" not in str(error):
+                raise
+            continue  # the same code drawn twice in a city: draw again
+        return code
+
+
+def _insert_report(
+    db, school, topic, recipient_slug, fields, language, code_hash, submission_key
+) -> None:
+    now = now_iso()
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO reports (school_id, topic_id, recipient, grade, class_name, pupil_name, "
+            "language, urgency, code_hash, submission_key, created_at, last_pupil_message_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                school.id,
+                topic.id,
+                recipient_slug,
+                fields["grade"],
+                fields["class_name"],
+                fields["pupil_name"],
+                language,
+                topic.urgency,
+                code_hash,
+                submission_key,
+                now,
+                now,
+            ],
+        )
+        db.execute(
+            "INSERT INTO messages (report_id, author, body, created_at) VALUES (?, 'pupil', ?, ?)",
+            [cursor.lastrowid, fields["body"], now],
+        )
+
+
+def code_attempts_state(db: Database, school: School) -> str:
+    """'open', 'slow' or 'refused', by the wrong codes typed on this school's link lately.
+    The count is per school link, never per network address: a whole school shares one."""
+    since = (utc_now() - CODE_FAILURE_WINDOW).isoformat(timespec="seconds")
+    (failures,) = db.execute(
+        "SELECT count(*) FROM code_failures WHERE school_id = ? AND at > ?", [school.id, since]
+    ).fetchone()
+    if failures >= CODE_FAILURES_BEFORE_REFUSING:
+        return "refused"
+    return "slow" if failures >= CODE_FAILURES_BEFORE_SLOWING else "open"
+
+
+def find_report_by_code(db: Database, school: School, typed: str) -> int | None:
+    """The id of this school's report with the typed return code; a miss is counted."""
+    code = parse_return_code(typed)
+    report_id = None
+    if code is not None:
+        row = db.execute(
+            "SELECT id FROM reports WHERE code_hash = ? AND school_id = ?",
+            [hash_return_code(code, get_setting(db, "code_salt")), school.id],
+        ).fetchone()
+        report_id = row[0] if row else None
+    if report_id is None:
+        db.execute(
+            "INSERT INTO code_failures (school_id, at) VALUES (?, ?)", [school.id, now_iso()]
+        )
+    return report_id
+
+
+_REPORT_SELECT = (
+    "SELECT r.id, r.school_id, s.name, t.id, t.slug, t.label_ja, t.label_en, t.icon, t.domain, "
+    "t.default_recipient, t.category, t.sub_item, t.urgency, r.recipient, r.grade, "
+    "r.class_name, r.pupil_name, r.language, r.urgency, r.status, r.staff_unread, "
+    "r.created_at, r.first_reply_at "
+    "FROM reports r JOIN schools s ON s.id = r.school_id JOIN topics t ON t.id = r.topic_id"
+)
+
+
+def _report(row: tuple) -> Report:
+    return Report(
+        row[0],
+        row[1],
+        row[2],
+        Topic(*row[3:13]),
+        row[13],
+        row[14],
+        row[15],
+        row[16],
+        row[17],
+        row[18],
+        row[19],
+        bool(row[20]),
+        row[21],
+        row[22],
+    )
+
+
+def pupil_report(db: Database, report_id: int) -> Report | None:
+    row = db.execute(f"{_REPORT_SELECT} WHERE r.id = ?", [report_id]).fetchone()
+    return _report(row) if row else None
+
+
+def thread(db: Database, report_id: int, *, for_pupil: bool) -> list[Message]:
+    """The messages of a report, oldest first; the pupil sees only what is meant for them."""
+    visible = "AND m.pupil_visible = 1" if for_pupil else ""
+    rows = db.execute(
+        "SELECT m.id, m.author, st.display_name, m.body, m.created_at FROM messages m "
+        f"LEFT JOIN staff st ON st.id = m.staff_id WHERE m.report_id = ? {visible} ORDER BY m.id",
+        [report_id],
+    )
+    return [Message(*row) for row in rows]
+
+
+def pupil_may_write(db: Database, report: Report) -> bool:
+    chosen = recipient(db, report.recipient)
+    return chosen is not None and chosen.messaging and report.status != "closed"
+
+
+def add_pupil_message(db: Database, report: Report, body: str) -> None:
+    if not pupil_may_write(db, report):
+        raise SubmissionError("messaging_closed")
+    body = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
+    now = now_iso()
+    with transaction(db):
+        db.execute(
+            "INSERT INTO messages (report_id, author, body, created_at) VALUES (?, 'pupil', ?, ?)",
+            [report.id, body, now],
+        )
+        db.execute(
+            "UPDATE reports SET staff_unread = 1, last_pupil_message_at = ? WHERE id = ?",
+            [now, report.id],
+        )
+
+
+def inbox(db: Database, staff: Staff, limit: int = 100) -> list[Report]:
+    """The staff member's inbox, unread first, then newest."""
+    condition, params = inbox_condition(staff)
+    rows = db.execute(
+        f"{_REPORT_SELECT} WHERE {condition} "
+        "ORDER BY r.staff_unread DESC, r.created_at DESC, r.id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return [_report(row) for row in rows]
+
+
+def unread_count(db: Database, staff: Staff) -> int:
+    condition, params = inbox_condition(staff)
+    (count,) = db.execute(
+        f"SELECT count(*) FROM reports r WHERE {condition} AND r.staff_unread = 1", params
+    ).fetchone()
+    return count
+
+
+def report_for_staff(db: Database, staff: Staff, report_id: int) -> Report | None:
+    """The report if it is in this staff member's inbox; None otherwise, whatever the id."""
+    condition, params = inbox_condition(staff)
+    row = db.execute(
+        f"{_REPORT_SELECT} WHERE r.id = ? AND {condition}", [report_id, *params]
+    ).fetchone()
+    return _report(row) if row else None
+
+
+def mark_read(db: Database, report: Report, read: bool = True) -> None:
+    db.execute("UPDATE reports SET staff_unread = ? WHERE id = ?", [int(not read), report.id])
+
+
+def add_staff_reply(db: Database, staff: Staff, report: Report, body: str) -> None:
+    body = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
+    now = now_iso()
+    with transaction(db):
+        db.execute(
+            "INSERT INTO messages (report_id, author, staff_id, body, created_at) "
+            "VALUES (?, 'staff', ?, ?, ?)",
+            [report.id, staff.id, body, now],
+        )
+        db.execute(
+            "UPDATE reports SET staff_unread = 0, first_reply_at = coalesce(first_reply_at, ?), "
+            "status = CASE status WHEN 'new' THEN 'in_progress' ELSE status END WHERE id = ?",
+            [now, report.id],
+        )

@@ -1,0 +1,148 @@
+"""Fixtures: `db` (in-memory, migrated), `client` (the app in-process), `live_server` (uvicorn
+on a free loopback port with a temporary SQLite file) and `page` (Debian's Chromium through
+Playwright, a fresh browser context per test)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlite_utils import Database
+from starlette.testclient import TestClient
+
+from school_report.db import connect
+from school_report.migrations import migrate
+from tests.support import CHROMIUM, SECRET, City
+from web.app import create_app
+from web.config import Settings
+
+
+@pytest.fixture
+def db() -> Database:
+    database = connect(":memory:")
+    migrate(database)
+    return database
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(db_path=tmp_path / "school-report.db", secret=SECRET)
+
+
+@pytest.fixture
+def client(settings: Settings):
+    with TestClient(create_app(settings), headers={"origin": "http://testserver"}) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def city(settings: Settings, client) -> City:
+    """The city behind `client` (the app has created and migrated the database)."""
+    return City(connect(settings.db_path), settings.secret)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    city: City
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """`school-admin serve` as a real process, as an installation runs it."""
+    home = tmp_path_factory.mktemp("live")
+    db_path = home / "school-report.db"
+    port = _free_port()
+    log_path = home / "server.log"
+    env = {
+        **os.environ,
+        "SCHOOL_REPORT_SECRET": SECRET,
+        "SCHOOL_REPORT_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "school_admin",
+                "serve",
+                "--db",
+                str(db_path),
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_healthy(url, server)
+    try:
+        yield LiveServer(url, City(connect(db_path), SECRET), log_path)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited at start")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the server did not answer /healthz in time")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def new_page(chromium, width: int = 1024, height: int = 768, locale: str = "ja-JP"):
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(chromium):
+    """A tablet-sized page in a fresh browser context (its own cookies)."""
+    tab = new_page(chromium)
+    yield tab
+    tab.context.close()

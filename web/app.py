@@ -1,0 +1,98 @@
+"""The Starlette application, built by a function from its settings."""
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from school_report.db import connect, is_healthy
+from school_report.hours import city_zone
+from school_report.migrations import migrate
+from web import pupil, staff
+from web.config import Settings
+from web.database import ConnectionPerThread, call_domain
+from web.security import SecurityHeaders, security_headers
+from web.templating import STATIC, create_environment, is_htmx, render
+
+log = logging.getLogger("school_report.web")
+
+
+async def healthz(request: Request) -> Response:
+    healthy = await call_domain(request, is_healthy)
+    return PlainTextResponse("ok" if healthy else "database not answering", 200 if healthy else 503)
+
+
+routes = [
+    Route("/", pupil.neutral_page),
+    Route("/exit", pupil.quick_exit),
+    Route("/healthz", healthz),
+    Route("/p/{token}", pupil.entry, methods=["GET"]),
+    Route("/p/{token}", pupil.step, methods=["POST"]),
+    Route("/staff/login", staff.login_page, methods=["GET"]),
+    Route("/staff/login", staff.login, methods=["POST"]),
+    Route("/staff/logout", staff.logout, methods=["POST"]),
+    Route("/staff/language", staff.choose_language, methods=["POST"]),
+    Route("/staff", staff.inbox),
+    Route("/staff/reports/{report_id:int}", staff.report_page),
+    Route("/staff/reports/{report_id:int}/reply", staff.reply, methods=["POST"]),
+    Route("/staff/reports/{report_id:int}/unread", staff.mark_unread, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+]
+
+
+async def error_page(request: Request, exc: Exception) -> Response:
+    """The one error path: a kind page (or fragment for htmx) that says what to do next."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    reason = exc.detail if isinstance(exc, HTTPException) else "server_error"
+    if status == 500:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+    template = "_error.html" if is_htmx(request) else "error.html"
+    response = render(request, template, {"status": status, "reason": reason}, status)
+    if is_htmx(request):
+        response.headers["HX-Retarget"] = "#main"
+    if status == 500:
+        response.headers.update(
+            security_headers(request.url.path, request.app.state.settings.https)
+        )
+    return response
+
+
+async def login_required(request: Request, exc: Exception) -> Response:
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": "/staff/login"})
+    return RedirectResponse("/staff/login", status_code=303)
+
+
+def create_app(settings: Settings) -> Starlette:
+    db = connect(settings.db_path)
+    migrate(db)
+    zone = city_zone(db)
+    db.close()
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders, https=settings.https),
+            Middleware(GZipMiddleware, minimum_size=500),
+        ],
+        exception_handlers={
+            HTTPException: error_page,
+            Exception: error_page,
+            staff.LoginRequired: login_required,
+        },
+    )
+    app.state.settings = settings
+    app.state.connections = ConnectionPerThread(settings.db_path)
+    # The city's zone is read once: changing it takes a restart.
+    app.state.templates = create_environment(zone)
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """The factory uvicorn calls (`--factory`)."""
+    return create_app(Settings.from_environment())

@@ -1,0 +1,230 @@
+"""The pupil's pages. The whole flow lives at one address, the school's entry link: each step
+is posted there and swapped in, so a tablet's history shows one neutral entry and no topic."""
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from school_report import reports
+from school_report.clock import utc_now
+from school_report.hours import centre_is_open, next_centre_opening
+from school_report.routing import RouteRefused, check_route, recipient_choices
+from school_report.schools import School, school_for_entry_token
+from school_report.topics import active_topic, active_topics
+from web import i18n
+from web.database import call_domain
+from web.forms import one, one_int, read_form
+from web.sessions import PupilState, forget_pupil, read_pupil_state, write_pupil_state
+from web.templating import is_htmx, render
+
+SLOW_DOWN_SECONDS = 2
+
+Step = Callable[[Request, School, PupilState, FormData], Awaitable[tuple[str, dict[str, Any]]]]
+
+
+async def _school(request: Request) -> School:
+    school = await call_domain(request, school_for_entry_token, request.path_params["token"])
+    if school is None:
+        raise HTTPException(404, "not_set_up")
+    i18n.current_reading.set("ruby" if school.kind == "elementary" else "plain")
+    return school
+
+
+def _page(
+    request: Request, school: School, state: PupilState, step: str, context: dict, status=200
+) -> Response:
+    """The step as a whole page, or alone for htmx; the pupil's idle clock restarts."""
+    context = {**context, "school": school, "step": f"pupil/_{step}.html"}
+    template = context["step"] if is_htmx(request) else "pupil/page.html"
+    response = render(request, template, context, status)
+    write_pupil_state(request, response, state)
+    return response
+
+
+async def entry(request: Request) -> Response:
+    school = await _school(request)
+    state = read_pupil_state(request)
+    if state.school_id != school.id:
+        state = PupilState(school_id=school.id)
+    i18n.current_language.set(state.language)
+    return _page(request, school, state, "start", {})
+
+
+async def step(request: Request) -> Response:
+    school = await _school(request)
+    form = await read_form(request)
+    state = read_pupil_state(request)
+    if state.school_id != school.id:
+        state = PupilState(school_id=school.id)
+    i18n.current_language.set(state.language)
+    handler = STEPS.get(one(form, "step"))
+    if handler is None:
+        raise HTTPException(400, "bad_form")
+    try:
+        name, context = await handler(request, school, state, form)
+    except reports.SubmissionError as error:
+        name, context = await _redo(request, school, form, error.reason)
+        return _page(request, school, state, name, context, status=400)
+    return _page(request, school, state, name, context)
+
+
+async def _redo(request: Request, school: School, form: FormData, reason: str):
+    """The step to show again, with the pupil's words kept, when what they sent was refused."""
+    if one(form, "step") == "write":
+        name, context = await _thread_context(request, read_pupil_state(request).report_id)
+        return name, {**context, "error": reason, "draft": one(form, "body")}
+    if one(form, "step") in {"message", "send"}:
+        _, context = await _message_form(request, form)
+        return "message", {**context, "error": reason}
+    return "start", {"error": reason}
+
+
+async def show_start(request, school, state, form):
+    return "start", {}
+
+
+async def choose_language(request, school, state, form):
+    state.language = i18n.choose_language(one(form, "language"))
+    i18n.current_language.set(state.language)
+    return "start", {}
+
+
+async def show_topics(request, school, state, form):
+    return "topics", {"topics": await call_domain(request, active_topics)}
+
+
+async def choose_topic(request, school, state, form):
+    topic = await call_domain(request, active_topic, one_int(form, "topic"))
+    if topic is None:
+        raise HTTPException(400, "bad_form")
+    choices = await call_domain(request, recipient_choices, topic)
+    return "recipient", {"topic": topic, "choices": choices}
+
+
+async def _route(request: Request, form: FormData):
+    try:
+        return await call_domain(
+            request, check_route, one_int(form, "topic"), one(form, "recipient")
+        )
+    except RouteRefused as error:
+        raise HTTPException(400, "bad_form") from error
+
+
+async def _message_form(request: Request, form: FormData):
+    topic, recipient = await _route(request, form)
+    centre_closed = recipient.slug == "centre" and not await call_domain(
+        request, centre_is_open, utc_now()
+    )
+    context = {
+        "topic": topic,
+        "recipient": recipient,
+        "draft": {name: one(form, name) for name in ("body", "grade", "class_name", "pupil_name")},
+        "submission_key": one(form, "submission_key") or secrets.token_urlsafe(16),
+        "centre_opens": await call_domain(request, next_centre_opening, utc_now())
+        if centre_closed
+        else None,
+    }
+    return "message", context
+
+
+async def choose_recipient(request, school, state, form):
+    return await _message_form(request, form)
+
+
+async def review_message(request, school, state, form):
+    _, context = await _message_form(request, form)
+    reports.clean_report_fields(**context["draft"])
+    return "confirm", context
+
+
+async def send_report(request, school, state, form):
+    topic, recipient = await _route(request, form)
+    code = await call_domain(
+        request,
+        reports.submit_report,
+        school,
+        topic.id,
+        recipient.slug,
+        one(form, "body"),
+        submission_key=one(form, "submission_key"),
+        grade=one(form, "grade"),
+        class_name=one(form, "class_name"),
+        pupil_name=one(form, "pupil_name"),
+        language=state.language,
+    )
+    return "sent", {"code": code.words(state.language), "recipient": recipient}
+
+
+async def show_code_form(request, school, state, form):
+    return "enter_code", {}
+
+
+async def open_thread(request, school, state, form):
+    attempts = await call_domain(request, reports.code_attempts_state, school)
+    if attempts == "refused":
+        return "enter_code", {"error": "code_refused"}
+    report_id = await call_domain(request, reports.find_report_by_code, school, one(form, "code"))
+    if report_id is None:
+        if attempts == "slow":
+            await asyncio.sleep(SLOW_DOWN_SECONDS)
+        return "enter_code", {"error": "code_wrong", "pending": one(form, "pending")}
+    state.report_id = report_id
+    if one(form, "pending"):
+        # What the pupil wrote before their session ran out is sent now, not lost.
+        return await write_message(request, school, state, form, one(form, "pending"))
+    return await _thread_context(request, report_id)
+
+
+async def _thread_context(request: Request, report_id: int | None):
+    report = report_id and await call_domain(request, reports.pupil_report, report_id)
+    if not report:
+        return "enter_code", {"error": "session_ended"}
+    return "thread", {
+        "report": report,
+        "messages": await call_domain(request, reports.thread, report.id, for_pupil=True),
+        "may_write": await call_domain(request, reports.pupil_may_write, report),
+    }
+
+
+async def write_message(request, school, state, form, body: str | None = None):
+    body = one(form, "body") if body is None else body
+    report = state.report_id and await call_domain(request, reports.pupil_report, state.report_id)
+    if not report or report.school_id != school.id:
+        return "enter_code", {"error": "session_ended", "pending": body}
+    await call_domain(request, reports.add_pupil_message, report, body)
+    name, context = await _thread_context(request, report.id)
+    return name, {**context, "written": True}
+
+
+STEPS: dict[str, Step] = {
+    "start": show_start,
+    "language": choose_language,
+    "topics": show_topics,
+    "topic": choose_topic,
+    "recipient": choose_recipient,
+    "message": review_message,
+    "edit": choose_recipient,
+    "send": send_report,
+    "code": show_code_form,
+    "open": open_thread,
+    "write": write_message,
+}
+
+
+async def quick_exit(request: Request) -> Response:
+    """End the pupil's session and land on a neutral page (pupil.js replaces the history
+    entry, so Back does not bring the thread back)."""
+    response = RedirectResponse("/", status_code=303)
+    forget_pupil(response)
+    return response
+
+
+async def neutral_page(request: Request) -> Response:
+    i18n.current_language.set(i18n.choose_language(request.query_params.get("lang")))
+    return render(request, "neutral.html", {"today": utc_now()})

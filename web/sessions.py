@@ -1,0 +1,79 @@
+"""The two sessions, each a signed cookie with its own signer namespace.
+
+- staff: the browser holds a random session token, signed; the server keeps its hash and can end
+  it at any time (logout, disabling an account, idle and absolute timeouts).
+- pupil: nothing on the server; a signed, timestamped cookie with the pupil's language and,
+  after they typed their return code, which thread they may read. It dies after 3 minutes idle
+  and with the browser (no Max-Age), and quick exit deletes it.
+"""
+
+from dataclasses import asdict, dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import Response
+
+STAFF_COOKIE = "staff_session"
+PUPIL_COOKIE = "pupil_session"
+PUPIL_IDLE_SECONDS = 180
+
+
+@dataclass
+class PupilState:
+    language: str = "ja"
+    report_id: int | None = None
+    school_id: int | None = None
+
+
+def _serializer(request: Request, namespace: str) -> URLSafeTimedSerializer:
+    secret = request.app.state.settings.secret
+    return URLSafeTimedSerializer(secret, salt=f"school-report.{namespace}")
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, path: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.https,
+    )
+
+
+def read_staff_token(request: Request) -> str | None:
+    raw = request.cookies.get(STAFF_COOKIE)
+    if not raw:
+        return None
+    try:
+        return str(_serializer(request, "staff").loads(raw))
+    except BadSignature:
+        return None
+
+
+def write_staff_token(request: Request, response: Response, token: str) -> None:
+    _set_cookie(request, response, STAFF_COOKIE, _serializer(request, "staff").dumps(token), "/")
+
+
+def forget_staff(response: Response) -> None:
+    response.delete_cookie(STAFF_COOKIE, path="/")
+
+
+def read_pupil_state(request: Request) -> PupilState:
+    raw = request.cookies.get(PUPIL_COOKIE)
+    if not raw:
+        return PupilState()
+    try:
+        return PupilState(**_serializer(request, "pupil").loads(raw, max_age=PUPIL_IDLE_SECONDS))
+    except (BadSignature, TypeError):  # expired, tampered, or from an older version
+        return PupilState()
+
+
+def write_pupil_state(request: Request, response: Response, state: PupilState) -> None:
+    """Sign the state afresh, which also restarts its idle clock."""
+    value = _serializer(request, "pupil").dumps(asdict(state))
+    _set_cookie(request, response, PUPIL_COOKIE, value, "/p/")
+
+
+def forget_pupil(response: Response) -> None:
+    response.delete_cookie(PUPIL_COOKIE, path="/p/")

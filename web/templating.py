@@ -1,0 +1,77 @@
+"""Templates: one Jinja environment, one base page, partials returned alone to htmx."""
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from school_report.clock import utc_now
+from web import i18n
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent.parent / "static"
+
+
+@cache
+def static_url(name: str) -> str:
+    """The URL of a static file with its content hash, so it can be cached for a year."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+    return f"/static/{name}?v={digest}"
+
+
+def _as_datetime(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _age(value: str) -> str:
+    """How long ago, in the largest whole unit: what staff need to see who has waited."""
+    minutes = int((utc_now() - _as_datetime(value)).total_seconds() // 60)
+    if minutes < 60:
+        return i18n.gettext("%(num)d min") % {"num": minutes}
+    if minutes < 48 * 60:
+        return i18n.gettext("%(num)d h") % {"num": minutes // 60}
+    return i18n.gettext("%(num)d days") % {"num": minutes // (24 * 60)}
+
+
+def create_environment(zone: ZoneInfo) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals["static_url"] = static_url
+    env.globals["ruby"] = lambda text: i18n.with_ruby(text, i18n.current_reading.get())
+    env.globals["language_names"] = i18n.LANGUAGE_NAMES
+    env.filters["local_datetime"] = lambda v: (
+        _as_datetime(v).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    )
+    env.filters["local_date"] = lambda v: _as_datetime(v).astimezone(zone).strftime("%Y-%m-%d")
+    env.filters["age"] = _age
+    return env
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    body = env.get_template(template).render(
+        request=request,
+        language=i18n.current_language.get(),
+        **(context or {}),
+    )
+    response = HTMLResponse(body, status_code=status)
+    response.headers["Vary"] = "HX-Request"
+    return response
