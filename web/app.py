@@ -29,19 +29,9 @@ async def healthz(request: Request) -> Response:
 
 
 routes = [
-    Route("/", pupil.neutral_page),
-    Route("/exit", pupil.quick_exit),
     Route("/healthz", healthz),
-    Route("/p/{token}", pupil.entry, methods=["GET"]),
-    Route("/p/{token}", pupil.step, methods=["POST"]),
-    Route("/staff/login", staff.login_page, methods=["GET"]),
-    Route("/staff/login", staff.login, methods=["POST"]),
-    Route("/staff/logout", staff.logout, methods=["POST"]),
-    Route("/staff/language", staff.choose_language, methods=["POST"]),
-    Route("/staff", staff.inbox),
-    Route("/staff/reports/{report_id:int}", staff.report_page),
-    Route("/staff/reports/{report_id:int}/reply", staff.reply, methods=["POST"]),
-    Route("/staff/reports/{report_id:int}/unread", staff.mark_unread, methods=["POST"]),
+    *pupil.routes,
+    *staff.routes,
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
 

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from school_report import reports
 from school_report.clock import utc_now
@@ -228,3 +229,11 @@ async def quick_exit(request: Request) -> Response:
 async def neutral_page(request: Request) -> Response:
     i18n.current_language.set(i18n.choose_language(request.query_params.get("lang")))
     return render(request, "neutral.html", {"today": utc_now()})
+
+
+routes = [
+    Route("/", neutral_page),
+    Route("/exit", quick_exit),
+    Route("/p/{token}", entry, methods=["GET"]),
+    Route("/p/{token}", step, methods=["POST"]),
+]

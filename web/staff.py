@@ -4,6 +4,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from school_report import reports
 from school_report.staff import Staff, authenticate, end_session, staff_for_session, start_session
@@ -149,3 +150,15 @@ async def mark_unread(request: Request) -> Response:
     await staff_form(request)
     await call_domain(request, reports.mark_read, report, read=False)
     return RedirectResponse("/staff", status_code=303)
+
+
+routes = [
+    Route("/staff/login", login_page, methods=["GET"]),
+    Route("/staff/login", login, methods=["POST"]),
+    Route("/staff/logout", logout, methods=["POST"]),
+    Route("/staff/language", choose_language, methods=["POST"]),
+    Route("/staff", inbox),
+    Route("/staff/reports/{report_id:int}", report_page),
+    Route("/staff/reports/{report_id:int}/reply", reply, methods=["POST"]),
+    Route("/staff/reports/{report_id:int}/unread", mark_unread, methods=["POST"]),
+]
