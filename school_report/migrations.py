@@ -143,6 +143,87 @@ def m001_core_loop(db: Database) -> None:
         db.execute("INSERT INTO city_settings (key, value) VALUES (?, ?)", [key, json.dumps(value)])
 
 
+AGENCIES = (
+    "school",
+    "child_guidance_centre",
+    "ward_office",
+    "police",
+    "hospital",
+    "welfare_office",
+    "other",
+)
+CONSENTS = ("agreed", "not_asked", "refused")
+OUTCOMES = ("resolved", "referred", "no_further_contact", "not_genuine")
+
+
+@migrations()
+def m002_case_records(db: Database) -> None:
+    """What case work records: shared by triage, hand-overs and statistics."""
+    for column, definition in (
+        ("assigned_to", "INTEGER REFERENCES staff(id)"),
+        ("headline", "TEXT"),
+        ("watch_case", "INTEGER NOT NULL DEFAULT 0"),
+        ("watch_reason", "TEXT"),
+        ("outcome", f"TEXT CHECK (outcome IN ({_sql_list(OUTCOMES)}))"),
+        ("closed_at", "TEXT"),
+    ):
+        db.execute(f"ALTER TABLE reports ADD COLUMN {column} {definition}")
+    _run(
+        db,
+        """CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX notes_report ON notes (report_id, id)",
+        f"""CREATE TABLE coordination (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            agency TEXT NOT NULL CHECK (agency IN ({_sql_list(AGENCIES)})),
+            contact_person TEXT,
+            summary TEXT NOT NULL,
+            pupil_consent TEXT NOT NULL CHECK (pupil_consent IN ({_sql_list(CONSENTS)})),
+            abuse_notification INTEGER NOT NULL DEFAULT 0,
+            contacted_at TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX coordination_report ON coordination (report_id, id)",
+        f"""CREATE TABLE hand_overs (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            direction TEXT NOT NULL CHECK (direction IN ('school_to_centre', 'centre_to_school')),
+            to_recipient TEXT NOT NULL REFERENCES recipients(slug),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            pupil_consent TEXT NOT NULL CHECK (pupil_consent IN ({_sql_list(CONSENTS)})),
+            legal_duty INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX hand_overs_report ON hand_overs (report_id)",
+        """CREATE TABLE case_events (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            staff_id INTEGER REFERENCES staff(id),
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX case_events_report ON case_events (report_id, id)",
+        # The audit trail is append-only: nobody can edit or delete it, not even through SQL.
+        """CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+           BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END""",
+        # Only retention may delete a trail, with its case: it lists the case in `purging`
+        # inside the same transaction.
+        "CREATE TABLE purging (report_id INTEGER PRIMARY KEY)",
+        """CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+           WHEN NOT EXISTS (SELECT 1 FROM purging WHERE report_id = OLD.report_id)
+           BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END""",
+    )
+
+
 def migrate(db: Database) -> None:
     """Bring the database up to the newest schema; safe to run at every start."""
     migrations.apply(db)
