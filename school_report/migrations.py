@@ -14,7 +14,8 @@ DATA = Path(__file__).parent / "data"
 migrations = Migrations("school_report")
 
 RECIPIENTS = ("nurse", "school_team", "centre")
-ROLES = ("nurse", "school_team", "centre", "admin")
+ROLES = ("nurse", "school_team", "school_admin", "centre", "admin")
+SCHOOL_ROLES = ("nurse", "school_team", "school_admin")
 SCHOOL_KINDS = ("elementary", "junior_high", "high")
 URGENCIES = ("urgent", "high", "normal", "low")
 STATUSES = ("new", "in_progress", "coordinating", "monitoring", "closed")
@@ -59,9 +60,13 @@ def m001_core_loop(db: Database) -> None:
             password_hash TEXT NOT NULL,
             role TEXT NOT NULL CHECK (role IN ({_sql_list(ROLES)})),
             school_id INTEGER REFERENCES schools(id),
+            email TEXT,
             active INTEGER NOT NULL DEFAULT 1,
+            must_change_password INTEGER NOT NULL DEFAULT 0,
+            -- a counsellor in training: replies wait for a supervisor's approval
+            needs_review INTEGER NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL,
-            CHECK ((role IN ('nurse', 'school_team')) = (school_id IS NOT NULL))
+            CHECK ((role IN ({_sql_list(SCHOOL_ROLES)})) = (school_id IS NOT NULL))
         )""",
         """CREATE TABLE staff_sessions (
             id_hash TEXT PRIMARY KEY,

@@ -51,6 +51,6 @@ def inbox_condition(staff: Staff) -> tuple[str, list]:
     """SQL over `reports r` selecting exactly the reports in this staff member's inbox."""
     if staff.role == "centre":
         return "r.recipient = 'centre'", []
-    if staff.works_at_school:
+    if staff.role in ("nurse", "school_team"):
         return "r.recipient = ? AND r.school_id = ?", [staff.role, staff.school_id]
     return "0", []

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
 from school_report.clock import now_iso, parse_iso, utc_now
-from school_report.migrations import ROLES
+from school_report.migrations import ROLES, SCHOOL_ROLES
 from school_report.schools import School
 
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -23,7 +23,6 @@ SESSION_IDLE = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=12)
 # The idle clock is written at most this often, so reading pages costs no write each time.
 SESSION_TOUCH_EVERY = timedelta(minutes=1)
-SCHOOL_ROLES = ("nurse", "school_team")
 
 # Verified against when the login is unknown, so a wrong login takes as long as a wrong password.
 _DUMMY_HASH = PASSWORD_HASHER.hash("not a password of anyone")
@@ -68,7 +67,8 @@ def add_staff(
         raise StaffError(f"role must be one of {', '.join(ROLES)}")
     if (role in SCHOOL_ROLES) != (school is not None):
         raise StaffError(
-            "nurse and school_team accounts need --school; centre and admin accounts have none"
+            "nurse, school_team and school_admin accounts need --school; "
+            "centre and admin accounts have none"
         )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
