@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint messages bench chromium clean
+.PHONY: run test lint messages bench chromium zbar wrk clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/school-admin serve --host $(HOST) --port $(PORT)
 
 ## Set up with test tools and Debian's Chromium, then lint and run every test.
-test: $(VENV)/.installed-test chromium lint
+test: $(VENV)/.installed-test chromium zbar lint
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -37,6 +37,23 @@ chromium:
 	@command -v chromium >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# zbarimg reads the posters' QR codes back in the tests.
+zbar:
+	@command -v zbarimg >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zbar-tools >/dev/null; }
+
+## The benchmark, not part of `make test` (about 5 minutes, both cores busy): prints a table and
+## writes bench/results.json. See README "Performance".
+bench: $(VENV)/.installed-test chromium wrk
+	$(BIN)/python -m bench.run
+
+# wrk drives the server in the benchmark.
+wrk:
+	@command -v wrk >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 
 ## Extract translatable strings and merge them into the catalogues.
 messages: $(VENV)/.installed-test

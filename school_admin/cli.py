@@ -5,22 +5,44 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import segno
 
+from school_report.backup import BackupError, restore_backup, take_backup
 from school_report.db import connect
 from school_report.demo import DEMO_PASSWORD, create_demo_city
 from school_report.migrations import ROLES, SCHOOL_KINDS, migrate
+from school_report.notifications import (
+    PASSWORD_VARIABLE,
+    MailSettingsRefused,
+    deliver_outbox,
+    mail_server,
+    queue_digests,
+    set_mail_server,
+)
+from school_report.retention import purge_expired_cases, set_legal_hold
 from school_report.schools import (
     SchoolError,
     add_school,
     current_entry_token,
+    entry_url,
     find_school,
     issue_entry_link,
     list_schools,
 )
-from school_report.staff import StaffError, add_staff, list_staff
+from school_report.staff import (
+    StaffError,
+    add_staff,
+    disable_staff,
+    find_staff,
+    list_staff,
+    reset_password,
+)
+from school_report.statistics import StatisticsError, report_tables
+from school_report.statistics import threshold as statistics_threshold
+from school_report.two_factor import reset_two_factor
 from web.config import DEFAULT_DB, ConfigError, Settings, create_secret_file
 
 EXIT_USAGE = 2
@@ -49,7 +71,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _entry_url(settings: Settings, token: str) -> str:
-    return f"{settings.base_url}/p/{token}"
+    return entry_url(settings.base_url, token)
 
 
 def cmd_init(args: argparse.Namespace) -> None:
@@ -143,10 +165,121 @@ def cmd_staff_list(args: argparse.Namespace) -> None:
         print(f"{staff.login:<16} {staff.role:<12} {school or ''}")
 
 
+def _staff_named(db, login: str):
+    staff = find_staff(db, login)
+    if staff is None:
+        raise CommandError(f"no staff account {login!r} (see: school-admin staff list)")
+    return staff
+
+
+def cmd_staff_reset_two_factor(args: argparse.Namespace) -> None:
+    db = _database(args)
+    reset_two_factor(db, _staff_named(db, args.login).id)
+    print(f"two-step login of {args.login} is reset; they set it up again at their next login")
+
+
+def cmd_staff_disable(args: argparse.Namespace) -> None:
+    db = _database(args)
+    _call(disable_staff, db, _staff_named(db, args.login).id)
+    print(f"{args.login} is disabled; their open sessions have ended")
+
+
+def cmd_staff_reset_password(args: argparse.Namespace) -> None:
+    db = _database(args)
+    password = _call(reset_password, db, _staff_named(db, args.login).id)
+    print(f"temporary password for {args.login} (they must change it at their next login):")
+    print(password)
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    _call(take_backup, _database(args), args.path)
+    print(f"backup written and checked: {args.path}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    db = _database(args)
+    _call(restore_backup, db, args.path)
+    migrate(db)
+    print(f"restored {args.db} from {args.path}")
+
+
+def cmd_purge(args: argparse.Namespace) -> None:
+    result = purge_expired_cases(_database(args))
+    print(f"purged {result.cases} cases closed before {result.closed_before}")
+    for table, count in sorted(result.rows.items()):
+        print(f"  {table}: {count} rows")
+
+
+def cmd_legal_hold(args: argparse.Namespace) -> None:
+    set_legal_hold(_database(args), args.report_id, not args.lift)
+    print(f"report {args.report_id}: legal hold {'lifted' if args.lift else 'on'}")
+
+
+def cmd_mail_server(args: argparse.Namespace) -> None:
+    try:
+        set_mail_server(_database(args), args.host, args.port, not args.no_starttls, args.user)
+    except MailSettingsRefused as error:
+        raise CommandError("give a host name and a port between 1 and 65535") from error
+    print(f"mail goes through {args.host}:{args.port}; the password is read from ", end="")
+    print(f"{PASSWORD_VARIABLE} when mail is sent")
+
+
+def cmd_send_mail(args: argparse.Namespace) -> None:
+    db = _database(args)
+    server = mail_server(db)
+    if server is None:
+        raise CommandError("no mail server set: set the city setting smtp_host first")
+    result = deliver_outbox(db, server, _settings(args).base_url)
+    print(f"mail sent: {result.sent}, to try again: {result.retrying}, given up: {result.failed}")
+
+
+def cmd_digest(args: argparse.Namespace) -> None:
+    print(f"digests queued: {queue_digests(_database(args))}")
+    cmd_send_mail(args)
+
+
+STATISTICS_REFUSALS = {
+    "period_reversed": "--from is after --to",
+    "period_too_long": "the period may be at most five years",
+}
+
+
+def cmd_stats(args: argparse.Namespace) -> None:
+    from web.statistics import Scope, export_file, file_name
+
+    db = _database(args)
+    school = None
+    if args.school:
+        school = find_school(db, args.school)
+        if school is None:
+            raise CommandError(f"no school named {args.school!r} (see: school-admin school list)")
+    try:
+        tables = report_tables(
+            db, args.start, args.end, school.id if school else None, publish=args.publish
+        )
+    except StatisticsError as error:
+        raise CommandError(STATISTICS_REFUSALS.get(error.reason, error.reason)) from error
+    scope = Scope(args.start, args.end, school, args.publish, statistics_threshold(db))
+    body = export_file(tables, scope, args.format)
+    if str(args.output) == "-":
+        sys.stdout.buffer.write(body)
+        return
+    output = args.output or Path(file_name(scope, args.format))
+    output.write_bytes(body)
+    print(f"wrote {output}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date like 2025-04-01: {text!r}") from error
+
+
 def _call(fn: Callable, *args):
     try:
         return fn(*args)
-    except (SchoolError, StaffError) as error:
+    except (SchoolError, StaffError, BackupError) as error:
         raise CommandError(str(error)) from error
 
 
@@ -197,6 +330,51 @@ def build_parser() -> Parser:
     add_staff_parser.add_argument("--school", help="the school of a nurse or school_team")
     add_staff_parser.add_argument("--name", help="the name shown to colleagues")
     command("list", cmd_staff_list, "list staff accounts", staff)
+    reset = command(
+        "reset-2fa",
+        cmd_staff_reset_two_factor,
+        "reset a lost two-step login (ends the person's sessions)",
+        staff,
+    )
+    reset.add_argument("login")
+    disable = command(
+        "disable", cmd_staff_disable, "disable an account (its sessions end at once)", staff
+    )
+    disable.add_argument("login")
+    reset_password_parser = command(
+        "reset-password",
+        cmd_staff_reset_password,
+        "give an account a temporary password, to be changed at next login",
+        staff,
+    )
+    reset_password_parser.add_argument("login")
+
+    backup = command("backup", cmd_backup, "copy the database, online, to a new file")
+    backup.add_argument("path", type=Path)
+    restore = command(
+        "restore", cmd_restore, "check a backup and replace the database with it (stop serve first)"
+    )
+    restore.add_argument("path", type=Path)
+    command("purge", cmd_purge, "delete closed cases past the city's retention period")
+    hold = command("legal-hold", cmd_legal_hold, "keep a case past retention (legal hold)")
+    hold.add_argument("report_id", type=int)
+    hold.add_argument("--lift", action="store_true", help="lift the hold")
+    mail = command("mail-server", cmd_mail_server, "set the SMTP server for staff notifications")
+    mail.add_argument("host", help="an empty string turns mail off")
+    mail.add_argument("--port", type=int, default=587)
+    mail.add_argument("--no-starttls", action="store_true", help="plain SMTP (loopback only)")
+    mail.add_argument("--user", default="", help=f"login; password from {PASSWORD_VARIABLE}")
+    command("send-mail", cmd_send_mail, "send the staff notification mails that are due now")
+    command("digest", cmd_digest, "queue today's digest for staff with reports waiting, and send")
+    stats = command("stats", cmd_stats, "write the statistics of a period as CSV or Excel")
+    stats.add_argument("--from", dest="start", type=_date, required=True, help="first day")
+    stats.add_argument("--to", dest="end", type=_date, required=True, help="last day")
+    stats.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    stats.add_argument("--school", help="one school's figures (default: the whole city)")
+    stats.add_argument(
+        "--publish", action="store_true", help="hide small numbers (for the board or the public)"
+    )
+    stats.add_argument("--output", type=Path, help="file to write ('-' for stdout)")
     return parser
 
 

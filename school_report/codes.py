@@ -7,9 +7,11 @@ each word has a name in every language, and any of them is accepted when typed b
 """
 
 import json
+import os
 import re
 import secrets
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from math import log2
@@ -25,6 +27,10 @@ NUMBERS = 100
 ARGON2_TIME_COST = 2
 ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_PARALLELISM = 1
+# Codes are hashed in these threads only, one per core: more hashes at once finish no sooner,
+# and each holds 19 MiB that the allocator keeps for the thread that used it (50 pupils
+# sending at once grew the server past 800 MB when every worker thread hashed).
+_HASHERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
 
 
 @cache
@@ -67,10 +73,21 @@ def new_return_code() -> ReturnCode:
 
 def normalise(text: str) -> str:
     """Fold what a pupil may type differently: full-width/half-width (NFKC), katakana to
-    hiragana, upper to lower case; drop spaces and separators."""
+    hiragana, upper to lower case, accents on Latin letters (a tablet set up for Japanese may
+    have no Vietnamese or Portuguese keyboard); drop spaces and separators."""
     folded = unicodedata.normalize("NFKC", text).lower()
     folded = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in folded)
-    return re.sub(r"[\W_]+", "", folded)
+    return re.sub(r"[\W_]+", "", _without_latin_accents(folded))
+
+
+def _without_latin_accents(text: str) -> str:
+    """Drop the marks on Latin letters only: a kana's dakuten (が, ぱ) tells words apart."""
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and kept and kept[-1] < "\u0250":
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)).replace("đ", "d")
 
 
 @cache
@@ -101,7 +118,8 @@ def parse_return_code(text: str) -> ReturnCode | None:
 def hash_return_code(code: ReturnCode, salt: str) -> str:
     """argon2id of the canonical code with this installation's salt: slow to guess offline,
     yet deterministic so a code finds its report by an indexed lookup."""
-    raw = hash_secret_raw(
+    raw = _HASHERS.submit(
+        hash_secret_raw,
         secret=code.canonical().encode(),
         salt=bytes.fromhex(salt),
         time_cost=ARGON2_TIME_COST,
@@ -109,5 +127,5 @@ def hash_return_code(code: ReturnCode, salt: str) -> str:
         parallelism=ARGON2_PARALLELISM,
         hash_len=32,
         type=Type.ID,
-    )
+    ).result()
     return raw.hex()

@@ -1,41 +1,106 @@
-"""The centre's opening hours: when a pupil writing to the centre can expect a reply."""
+"""The centre's opening hours: when a pupil writing to the centre can expect a reply.
 
-from datetime import datetime, time, timedelta
+The centre is closed on Japan's public holidays (from `jpholiday`, which follows the law's
+substitute and bridge days) unless the city opens on one, and on any day the city closes.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import jpholiday
 from sqlite_utils import Database
 
-from school_report.settings import get_setting
+from school_report.admin_log import Actor
+from school_report.settings import SettingError, change_setting, get_setting
+
+# Year-end closures and Golden Week can chain into long runs of closed days.
+_LOOK_AHEAD_DAYS = 400
 
 
 def city_zone(db: Database) -> ZoneInfo:
     return ZoneInfo(get_setting(db, "timezone"))
 
 
-def _hours(db: Database) -> tuple[set[int], time, time]:
+@dataclass(frozen=True)
+class CentreHours:
+    weekdays: frozenset[int]
+    opens: time
+    closes: time
+    public_holidays: bool
+    closed: frozenset[date]
+    open_anyway: frozenset[date]
+
+    def is_holiday(self, day: date) -> bool:
+        if day in self.closed:
+            return True
+        return self.public_holidays and day not in self.open_anyway and jpholiday.is_holiday(day)
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.weekdays and not self.is_holiday(day)
+
+
+def centre_hours(db: Database) -> CentreHours:
     hours = get_setting(db, "centre_hours")
-    return (
-        set(hours["weekdays"]),
-        time.fromisoformat(hours["open"]),
-        time.fromisoformat(hours["close"]),
+    holidays = get_setting(db, "centre_holidays")
+    return CentreHours(
+        weekdays=frozenset(hours["weekdays"]),
+        opens=time.fromisoformat(hours["open"]),
+        closes=time.fromisoformat(hours["close"]),
+        public_holidays=holidays["public_holidays"],
+        closed=frozenset(map(date.fromisoformat, holidays["closed"])),
+        open_anyway=frozenset(map(date.fromisoformat, holidays["open"])),
     )
 
 
 def centre_is_open(db: Database, at: datetime) -> bool:
-    weekdays, opens, closes = _hours(db)
+    hours = centre_hours(db)
     local = at.astimezone(city_zone(db))
-    return local.weekday() in weekdays and opens <= local.time() < closes
+    return hours.is_working_day(local.date()) and hours.opens <= local.time() < hours.closes
 
 
 def next_centre_opening(db: Database, at: datetime) -> datetime:
     """The next moment (in the city's zone) the centre opens, `at` itself if it is open."""
     if centre_is_open(db, at):
         return at.astimezone(city_zone(db))
-    weekdays, opens, _ = _hours(db)
+    hours = centre_hours(db)
     local = at.astimezone(city_zone(db))
-    for days_ahead in range(8):
+    for days_ahead in range(_LOOK_AHEAD_DAYS):
         day = (local + timedelta(days=days_ahead)).date()
-        opening = datetime.combine(day, opens, tzinfo=local.tzinfo)
-        if day.weekday() in weekdays and opening > local:
+        opening = datetime.combine(day, hours.opens, tzinfo=local.tzinfo)
+        if hours.is_working_day(day) and opening > local:
             return opening
     raise ValueError("the centre has no opening hours")
+
+
+def public_holidays(year: int) -> list[tuple[date, str]]:
+    """Japan's public holidays of the year, with their Japanese names."""
+    return sorted(jpholiday.year_holidays(year))
+
+
+def set_centre_hours(db: Database, weekdays: list[int], opens: str, closes: str, by: Actor) -> None:
+    try:
+        open_time, close_time = time.fromisoformat(opens), time.fromisoformat(closes)
+    except ValueError as error:
+        raise SettingError("times are written like 10:00", "hours_invalid") from error
+    if not weekdays or not set(weekdays) <= set(range(7)) or open_time >= close_time:
+        raise SettingError("open on at least one day, opening before closing", "hours_invalid")
+    value = {
+        "weekdays": sorted(set(weekdays)),
+        "open": open_time.strftime("%H:%M"),
+        "close": close_time.strftime("%H:%M"),
+    }
+    change_setting(db, "centre_hours", value, by)
+
+
+def set_centre_holidays(
+    db: Database, public: bool, closed: list[date], open_anyway: list[date], by: Actor
+) -> None:
+    """Whether public holidays close the centre, the public holidays it opens on anyway, and
+    the other days it is closed (such as the year-end break)."""
+    value = {
+        "public_holidays": public,
+        "closed": sorted({day.isoformat() for day in closed}),
+        "open": sorted({day.isoformat() for day in open_anyway}),
+    }
+    change_setting(db, "centre_holidays", value, by)

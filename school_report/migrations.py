@@ -232,3 +232,379 @@ def m002_case_records(db: Database) -> None:
 def migrate(db: Database) -> None:
     """Bring the database up to the newest schema; safe to run at every start."""
     migrations.apply(db)
+
+
+READINGS = ("kana", "ruby", "plain")
+
+
+@migrations()
+def m020_city_administration(db: Database) -> None:
+    """A school's reading level (furigana or not) and the admin audit log."""
+    db.execute(
+        "ALTER TABLE schools ADD COLUMN reading TEXT NOT NULL DEFAULT 'plain' "
+        f"CHECK (reading IN ({_sql_list(READINGS)}))"
+    )
+    # Until now furigana followed the kind alone: keep what each school's pupils saw.
+    db.execute("UPDATE schools SET reading = 'ruby' WHERE kind = 'elementary'")
+    _run(
+        db,
+        """CREATE TABLE admin_log (
+            id INTEGER PRIMARY KEY,
+            staff_id INTEGER REFERENCES staff(id),
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            school_id INTEGER REFERENCES schools(id),
+            old_value TEXT,
+            new_value TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX admin_log_school ON admin_log (school_id, id)",
+        """CREATE TRIGGER admin_log_no_update BEFORE UPDATE ON admin_log
+           BEGIN SELECT RAISE(ABORT, 'the admin log cannot be changed'); END""",
+        """CREATE TRIGGER admin_log_no_delete BEFORE DELETE ON admin_log
+           BEGIN SELECT RAISE(ABORT, 'the admin log cannot be changed'); END""",
+    )
+
+
+@migrations()
+def m030_security(db: Database) -> None:
+    """Two-factor sign-in, login throttling, submission limits, legal hold and retention."""
+    for column, definition in (
+        ("totp_secret", "TEXT"),
+        # Shown as a QR code until the staff member confirms it with a first code.
+        ("totp_pending_secret", "TEXT"),
+        # The time step of the last accepted code: a code is never accepted twice.
+        ("totp_last_step", "INTEGER NOT NULL DEFAULT 0"),
+        ("password_changed_at", "TEXT"),
+    ):
+        db.execute(f"ALTER TABLE staff ADD COLUMN {column} {definition}")
+    db.execute("ALTER TABLE reports ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0")
+    _run(
+        db,
+        """CREATE TABLE staff_recovery_codes (
+            id INTEGER PRIMARY KEY,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            code_hash TEXT NOT NULL UNIQUE,
+            used_at TEXT
+        )""",
+        # Failed logins by the SHA-256 of the login typed (known or not, so a lock-out says
+        # nothing about which logins exist); never a network address.
+        """CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            login_hash TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX login_failures_login ON login_failures (login_hash, at)",
+        "CREATE INDEX login_failures_at ON login_failures (at)",
+        "CREATE INDEX reports_school_created ON reports (school_id, created_at)",
+        "CREATE INDEX reports_created ON reports (created_at)",
+    )
+    defaults = {
+        "require_two_factor_for_schools": False,
+        "retention_years": 3,
+        # Reports accepted per window: a class of 30 sending in one minute passes, a prank
+        # script does not (see SECURITY.md).
+        "submission_limits": {
+            "per_school": {"count": 60, "minutes": 10},
+            "citywide": {"count": 600, "minutes": 10},
+        },
+    }
+    for key, value in defaults.items():
+        db.execute(
+            "INSERT OR IGNORE INTO city_settings (key, value) VALUES (?, ?)",
+            [key, json.dumps(value)],
+        )
+
+
+NOTIFY_MODES = ("immediate", "digest", "off")
+MAIL_EVENTS = ("new_report", "pupil_wrote", "urgent", "digest")
+HAND_OVER_SHARES = ("thread", "summary")
+
+
+@migrations()
+def m070_hand_overs_and_mail(db: Database) -> None:
+    """Staff e-mail notifications (an outbox), what a hand-over shares, and a pupil's request
+    to keep a message from the school."""
+    db.execute(
+        "ALTER TABLE staff ADD COLUMN notify TEXT NOT NULL DEFAULT 'immediate' "
+        f"CHECK (notify IN ({_sql_list(NOTIFY_MODES)}))"
+    )
+    db.execute(
+        "ALTER TABLE hand_overs ADD COLUMN shares TEXT NOT NULL DEFAULT 'thread' "
+        f"CHECK (shares IN ({_sql_list(HAND_OVER_SHARES)}))"
+    )
+    db.execute("ALTER TABLE hand_overs ADD COLUMN summary TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN keep_from_school INTEGER NOT NULL DEFAULT 0")
+    _run(
+        db,
+        "CREATE INDEX hand_overs_to ON hand_overs (to_recipient, report_id)",
+        # A mail says only that something waits, so it holds no report: nothing to purge here.
+        f"""CREATE TABLE mail_outbox (
+            id INTEGER PRIMARY KEY,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            event TEXT NOT NULL CHECK (event IN ({_sql_list(MAIL_EVENTS)})),
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            failed_at TEXT
+        )""",
+        # One waiting mail per person and event: ten messages in a row make one mail, not ten.
+        "CREATE UNIQUE INDEX mail_outbox_waiting ON mail_outbox (staff_id, event) "
+        "WHERE sent_at IS NULL AND failed_at IS NULL",
+        "CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) "
+        "WHERE sent_at IS NULL AND failed_at IS NULL",
+        "CREATE INDEX mail_outbox_staff ON mail_outbox (staff_id, event, created_at)",
+    )
+
+
+URGENCY_SOURCES = ("topic", "danger_words", "checklist", "staff")
+REVIEW_STATES = ("pending", "approved")
+
+
+@migrations()
+def m010_triage(db: Database) -> None:
+    """Triage: why a report has its urgency and who confirmed it, the emergency checklist,
+    replies waiting for a supervisor, and the city settings triage reads."""
+    for column, definition in (
+        (
+            "urgency_source",
+            "TEXT NOT NULL DEFAULT 'topic' "
+            f"CHECK (urgency_source IN ({_sql_list(URGENCY_SOURCES)}))",
+        ),
+        # JSON: the danger words matched, or the checklist keys ticked, that set the urgency.
+        ("urgency_reason", "TEXT"),
+        ("urgency_confirmed_by", "INTEGER REFERENCES staff(id)"),
+        ("urgency_confirmed_at", "TEXT"),
+    ):
+        db.execute(f"ALTER TABLE reports ADD COLUMN {column} {definition}")
+    db.execute(
+        "ALTER TABLE messages ADD COLUMN review_state TEXT "
+        f"CHECK (review_state IN ({_sql_list(REVIEW_STATES)}))"
+    )
+    _run(
+        db,
+        """CREATE TABLE checklist_ticks (
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            item_key TEXT NOT NULL,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            ticked_at TEXT NOT NULL,
+            PRIMARY KEY (report_id, item_key)
+        )""",
+        "CREATE INDEX reports_triage ON reports (recipient, status, urgency)",
+        "CREATE INDEX reports_assigned ON reports (assigned_to, status)",
+        "CREATE INDEX messages_pending_review ON messages (report_id) "
+        "WHERE review_state = 'pending'",
+    )
+    defaults = {
+        # Words the city adds to school_report/data/danger_words.json; each signals "urgent".
+        "danger_words": [],
+        "emergency_checklist": [
+            {"key": key, "label_ja": ja, "label_en": en}
+            for key, ja, en in (
+                ("visible_injury", "見えるけががある", "Visible injury"),
+                ("sexual_harm", "性的被害のおそれ", "Signs of sexual harm"),
+                ("afraid_to_go_home", "家に帰るのをこわがっている", "Afraid to go home"),
+                ("no_adult_today", "今日まだ大人が見ていない", "No adult saw the child today"),
+                ("self_harm", "自傷・自殺念慮", "Self-harm or suicidal thoughts"),
+                ("young_sibling", "幼いきょうだいにも危険がある", "A young sibling at risk"),
+                ("other_agency_risk", "他機関が高リスクと判断", "Another agency names a high risk"),
+                ("known_to_centre", "センターで把握済みのケース", "Already known to the centre"),
+            )
+        ],
+        # Minutes of the centre's opening hours (see school_report/triage.py): 15 minutes, one
+        # opening day ("same day"), three and five working days at 10:00-18:00.
+        "overdue_minutes": {"urgent": 15, "high": 480, "normal": 1440, "low": 2400},
+    }
+    for key, value in defaults.items():
+        db.execute(
+            "INSERT OR IGNORE INTO city_settings (key, value) VALUES (?, ?)",
+            [key, json.dumps(value, ensure_ascii=False)],
+        )
+
+
+@migrations()
+def m050_topic_labels(db: Database) -> None:
+    """Topic labels in the pupil languages beyond Japanese and English: one JSON object per
+    topic, {"pt-BR": …, "zh-Hans": …, "vi": …, "fil": …}; label_ja and label_en stay."""
+    db.execute("ALTER TABLE topics ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'")
+    seeds = json.loads((DATA / "m050_topic_labels.json").read_text(encoding="utf-8"))
+    for slug, labels in seeds.items():
+        db.execute(
+            "UPDATE topics SET labels = ? WHERE slug = ?",
+            [json.dumps(labels, ensure_ascii=False), slug],
+        )
+
+
+# Durations are kept in seconds rounded down to a step that grows with them, so a year of them
+# stays a few thousand rows: a quarter hour for two days, then an hour to 30 days, then a day.
+DURATION_STEPS = ((2 * 86400, 900), (30 * 86400, 3600), (None, 86400))
+
+
+def _duration_step(seconds: str) -> str:
+    cases = " ".join(
+        f"WHEN {seconds} < {limit} THEN {seconds} / {step} * {step}"
+        for limit, step in DURATION_STEPS
+        if limit
+    )
+    last = DURATION_STEPS[-1][1]
+    return f"(CASE {cases} ELSE {seconds} / {last} * {last} END)"
+
+
+# What the statistics count per report, one SQL expression each over a report row `r` that also
+# carries `pupil_messages` and `staff_messages`. Frozen with m060: its triggers are built from
+# it, so a new dimension needs a new migration that drops and rebuilds them.
+STATISTICS_DIMENSIONS = {
+    "school": "r.school_id",
+    "topic_kind": "r.topic_id || '|' || (SELECT kind FROM schools WHERE id = r.school_id)",
+    "grade": "(SELECT kind FROM schools WHERE id = r.school_id) || '|' || r.grade",
+    "recipient": "r.recipient",
+    "urgency": "r.urgency",
+    "status": "r.status",
+    "outcome": "r.outcome",
+    "language": "r.language",
+    "named": "r.pupil_name IS NOT NULL",
+    "watch_case": "r.watch_case",
+    # The UTC hour: the statistics turn it into the city's month, weekday and hour of day.
+    "hour": "substr(r.created_at, 1, 13)",
+    "reply": _duration_step("(unixepoch(r.first_reply_at) - unixepoch(r.created_at))"),
+    "close": _duration_step("(unixepoch(r.closed_at) - unixepoch(r.created_at))"),
+}
+_STATISTICS_COLUMNS = (
+    "school_id",
+    "topic_id",
+    "recipient",
+    "grade",
+    "pupil_name",
+    "language",
+    "urgency",
+    "status",
+    "outcome",
+    "watch_case",
+    "created_at",
+    "first_reply_at",
+    "closed_at",
+)
+
+
+# The dimensions whose tables show contacts (延べ件数) too; the others count reports only, so a
+# new message touches these few rows.
+STATISTICS_CONTACT_DIMENSIONS = ("school", "topic_kind", "recipient")
+
+
+def statistics_dimension_rows(
+    source: str, dimensions: tuple[str, ...] = tuple(STATISTICS_DIMENSIONS)
+) -> str:
+    """A subquery of (dim, value, created_at, pupil_messages, staff_messages), one row per
+    report of `source` (aliased `r`) and dimension with a value."""
+    return " UNION ALL ".join(
+        f"SELECT '{dim}' AS dim, CAST({STATISTICS_DIMENSIONS[dim]} AS TEXT) AS value, "
+        "r.created_at AS created_at, "
+        + (
+            "r.pupil_messages AS pupil_messages, r.staff_messages AS staff_messages "
+            if dim in STATISTICS_CONTACT_DIMENSIONS
+            else "0 AS pupil_messages, 0 AS staff_messages "
+        )
+        + f"FROM {source} AS r WHERE value IS NOT NULL"
+        for dim in dimensions
+    )
+
+
+def _message_count(report_id: str, author: str) -> str:
+    return f"(SELECT count(*) FROM messages WHERE report_id = {report_id} AND author = '{author}')"
+
+
+def _statistics_upsert(
+    source: str, reports: str, dimensions: tuple[str, ...] = tuple(STATISTICS_DIMENSIONS)
+) -> str:
+    """Add `reports` (1, -1 or 0) and the messages of `source` to each dimension's counts of
+    its report's UTC month and UTC day."""
+    return f"""INSERT INTO statistics_counts
+        (grain, bucket, dim, value, reports, pupil_messages, staff_messages)
+        SELECT g.grain, substr(d.created_at, 1, g.length), d.dim, d.value,
+               {reports}, d.pupil_messages, d.staff_messages
+        FROM ({statistics_dimension_rows(source, dimensions)}) AS d,
+             (SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g
+        WHERE true
+        ON CONFLICT (grain, bucket, dim, value) DO UPDATE SET
+            reports = reports + excluded.reports,
+            pupil_messages = pupil_messages + excluded.pupil_messages,
+            staff_messages = staff_messages + excluded.staff_messages"""
+
+
+def _report_row(row: str, sign: int) -> str:
+    """The report `row` (OLD or NEW in a reports trigger) with its messages times `sign`."""
+    columns = ", ".join(f"{row}.{column} AS {column}" for column in _STATISTICS_COLUMNS)
+    return (
+        f"(SELECT {columns}, {sign} * {_message_count(f'{row}.id', 'pupil')} AS pupil_messages, "
+        f"{sign} * {_message_count(f'{row}.id', 'staff')} AS staff_messages)"
+    )
+
+
+def _new_report_row() -> str:
+    """A report just inserted: its messages come after it (and count through their trigger)."""
+    columns = ", ".join(f"NEW.{column} AS {column}" for column in _STATISTICS_COLUMNS)
+    return f"(SELECT {columns}, 0 AS pupil_messages, 0 AS staff_messages)"
+
+
+def _message_report(row: str, sign: int) -> str:
+    """The report of the message `row` (NEW or OLD in a messages trigger), carrying only it."""
+    return (
+        f"(SELECT {', '.join(_STATISTICS_COLUMNS)}, "
+        f"{sign} * ({row}.author = 'pupil') AS pupil_messages, "
+        f"{sign} * ({row}.author = 'staff') AS staff_messages "
+        f"FROM reports WHERE id = {row}.report_id)"
+    )
+
+
+@migrations()
+def m060_statistics_counts(db: Database) -> None:
+    """Counts per UTC month and day of every statistics dimension, kept by triggers, so a
+    year's figures for a million reports sum a few ten thousand rows instead of scanning them.
+    Counts follow the reports: a change of status or a deleted case moves or removes them."""
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in _STATISTICS_COLUMNS)
+    contacts = STATISTICS_CONTACT_DIMENSIONS
+    _run(
+        db,
+        """CREATE TABLE statistics_counts (
+            grain TEXT NOT NULL CHECK (grain IN ('month', 'day')),
+            bucket TEXT NOT NULL,
+            dim TEXT NOT NULL,
+            value TEXT NOT NULL,
+            reports INTEGER NOT NULL,
+            pupil_messages INTEGER NOT NULL,
+            staff_messages INTEGER NOT NULL,
+            PRIMARY KEY (grain, bucket, dim, value)
+        ) WITHOUT ROWID""",
+        f"""CREATE TRIGGER statistics_report_added AFTER INSERT ON reports BEGIN
+            {_statistics_upsert(_new_report_row(), "1")}; END""",
+        f"""CREATE TRIGGER statistics_report_removed AFTER DELETE ON reports BEGIN
+            {_statistics_upsert(_report_row("OLD", -1), "-1")}; END""",
+        f"""CREATE TRIGGER statistics_report_changed AFTER UPDATE ON reports WHEN {changed} BEGIN
+            {_statistics_upsert(_report_row("OLD", -1), "-1")};
+            {_statistics_upsert(_report_row("NEW", 1), "1")}; END""",
+        f"""CREATE TRIGGER statistics_message_added AFTER INSERT ON messages BEGIN
+            {_statistics_upsert(_message_report("NEW", 1), "0", contacts)}; END""",
+        f"""CREATE TRIGGER statistics_message_removed AFTER DELETE ON messages BEGIN
+            {_statistics_upsert(_message_report("OLD", -1), "0", contacts)}; END""",
+        # Coordination and hand-overs are counted by the day they happened.
+        "CREATE INDEX coordination_contacted ON coordination (contacted_at, agency)",
+        "CREATE INDEX hand_overs_created ON hand_overs (created_at, direction)",
+    )
+    # Below this, a count in a table that leaves the centre is shown as "<3".
+    db.execute(
+        "INSERT OR IGNORE INTO city_settings (key, value) VALUES ('statistics_threshold', '3')"
+    )
+    reports_with_messages = (
+        f"(SELECT reports.*, {_message_count('reports.id', 'pupil')} AS pupil_messages, "
+        f"{_message_count('reports.id', 'staff')} AS staff_messages FROM reports)"
+    )
+    db.execute(
+        "INSERT INTO statistics_counts "
+        "SELECT g.grain, substr(d.created_at, 1, g.length) AS bucket, d.dim, d.value, count(*), "
+        "sum(d.pupil_messages), sum(d.staff_messages) "
+        f"FROM ({statistics_dimension_rows(reports_with_messages)}) AS d, "
+        "(SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g "
+        "GROUP BY g.grain, bucket, d.dim, d.value"
+    )

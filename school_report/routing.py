@@ -47,10 +47,70 @@ def check_route(db: Database, topic_id: int, recipient_slug: str) -> tuple[Topic
     return topic, chosen
 
 
+_HANDED_TO = "r.id IN (SELECT h.report_id FROM hand_overs h WHERE h.to_recipient = ?)"
+_CENTRE_ANSWERS = f"(r.recipient = 'centre' OR {_HANDED_TO})"
+
+
 def inbox_condition(staff: Staff) -> tuple[str, list]:
-    """SQL over `reports r` selecting exactly the reports in this staff member's inbox."""
+    """SQL over `reports r` selecting exactly the reports in this staff member's inbox: those
+    the pupil sent them and those handed over to them. A school that referred a report to the
+    centre keeps it (to read); the single place that decides who sees which report."""
     if staff.role == "centre":
-        return "r.recipient = 'centre'", []
+        return answer_condition(staff)
     if staff.role in ("nurse", "school_team"):
-        return "r.recipient = ? AND r.school_id = ?", [staff.role, staff.school_id]
+        return (
+            f"r.school_id = ? AND (r.recipient = ? OR {_HANDED_TO})",
+            [staff.school_id, staff.role, staff.role],
+        )
     return "0", []
+
+
+def answer_condition(staff: Staff) -> tuple[str, list]:
+    """SQL over `reports r` selecting the reports this staff member answers: the pupil's thread
+    is with them. After a school refers a report to the centre, the centre answers it; a
+    school brought in by the centre reads what the centre shares but does not answer."""
+    if staff.role == "centre":
+        return _CENTRE_ANSWERS, ["centre"]
+    if staff.role in ("nurse", "school_team"):
+        return (
+            f"r.school_id = ? AND r.recipient = ? AND NOT {_HANDED_TO}",
+            [staff.school_id, staff.role, "centre"],
+        )
+    return "0", []
+
+
+def message_condition(staff: Staff) -> tuple[str, list]:
+    """SQL over `messages m` of a report `r` in this staff member's inbox: the messages they may
+    read. A school reads the thread of its own report, or one the centre shared with it (not a
+    summary-only hand-over), and never a message the pupil asked to keep from the school."""
+    if staff.role in ("nurse", "school_team"):
+        return (
+            "m.keep_from_school = 0 AND (r.recipient = ? OR r.id IN (SELECT h.report_id "
+            "FROM hand_overs h WHERE h.to_recipient = ? AND h.shares = 'thread'))",
+            [staff.role, staff.role],
+        )
+    return "1", []
+
+
+def note_condition(staff: Staff) -> tuple[str, list]:
+    """SQL over `notes n`: internal notes stay on the side that wrote them. After a hand-over
+    the centre and the school share the thread (or a summary), never each other's notes."""
+    if staff.role == "centre":
+        return "n.staff_id IN (SELECT id FROM staff WHERE role = 'centre')", []
+    return "n.staff_id IN (SELECT id FROM staff WHERE school_id = ?)", [staff.school_id]
+
+
+def _holds(db: Database, report_id: int, condition: str, params: list) -> bool:
+    found = db.execute(
+        f"SELECT 1 FROM reports r WHERE r.id = ? AND {condition}", [report_id, *params]
+    ).fetchone()
+    return found is not None
+
+
+def answers_report(db: Database, staff: Staff, report_id: int) -> bool:
+    return _holds(db, report_id, *answer_condition(staff))
+
+
+def centre_answers(db: Database, report_id: int) -> bool:
+    """Whether the pupil's thread is with the centre (sent to it, or referred to it)."""
+    return _holds(db, report_id, _CENTRE_ANSWERS, ["centre"])

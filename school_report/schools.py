@@ -15,13 +15,18 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from school_report.admin_log import COMMAND_LINE, Actor, record, record_changes
 from school_report.clock import now_iso
 from school_report.db import transaction
-from school_report.migrations import SCHOOL_KINDS
+from school_report.migrations import READINGS, SCHOOL_KINDS
 
 
 class SchoolError(ValueError):
-    """A school cannot be added or found as asked."""
+    """A school cannot be added, changed or found as asked; `reason` names why for the pages."""
+
+    def __init__(self, message: str, reason: str = "bad_form"):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class School:
     name: str
     kind: str
     active: bool
+    # "ruby": furigana over every kanji on the pupil's pages; "plain": the words alone.
+    reading: str
 
 
 def _token_hash(token: str) -> str:
@@ -37,26 +44,73 @@ def _token_hash(token: str) -> str:
 
 
 def _school(row: tuple) -> School:
-    return School(id=row[0], name=row[1], kind=row[2], active=bool(row[3]))
+    return School(id=row[0], name=row[1], kind=row[2], active=bool(row[3]), reading=row[4])
 
 
-_SELECT = "SELECT s.id, s.name, s.kind, s.active FROM schools s"
+_SELECT = "SELECT s.id, s.name, s.kind, s.active, s.reading FROM schools s"
 
 
-def add_school(db: Database, name: str, kind: str) -> School:
+def default_reading(kind: str) -> str:
+    """Elementary pupils read with furigana; older pupils read kanji."""
+    return "ruby" if kind == "elementary" else "plain"
+
+
+def _checked(db: Database, name: str, kind: str, reading: str, school_id: int | None) -> str:
+    """The name to store, once name, kind and reading are known to be acceptable."""
     name = name.strip()
     if not name:
-        raise SchoolError("a school needs a name")
+        raise SchoolError("a school needs a name", "name_missing")
     if kind not in SCHOOL_KINDS:
         raise SchoolError(f"kind must be one of {', '.join(SCHOOL_KINDS)}")
-    if find_school(db, name):
-        raise SchoolError(f"there is already a school named {name!r}")
-    db.execute(
-        "INSERT INTO schools (name, kind, created_at) VALUES (?, ?, ?)", [name, kind, now_iso()]
-    )
-    school = find_school(db, name)
+    if reading not in READINGS:
+        raise SchoolError(f"reading must be one of {', '.join(READINGS)}")
+    same_name = find_school(db, name)
+    if same_name and same_name.id != school_id:
+        raise SchoolError(f"there is already a school named {name!r}", "name_taken")
+    return name
+
+
+def add_school(
+    db: Database, name: str, kind: str, reading: str | None = None, by: Actor = COMMAND_LINE
+) -> School:
+    reading = reading or default_reading(kind)
+    name = _checked(db, name, kind, reading, None)
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO schools (name, kind, reading, created_at) VALUES (?, ?, ?, ?)",
+            [name, kind, reading, now_iso()],
+        )
+        record(db, by, "school.add", name, school_id=cursor.lastrowid, new=[kind, reading])
+    school = get_school(db, cursor.lastrowid)
     assert school is not None
     return school
+
+
+def update_school(db: Database, school: School, name: str, kind: str, reading: str, by: Actor):
+    """Rename a school, or change its kind or reading level."""
+    name = _checked(db, name, kind, reading, school.id)
+    with transaction(db):
+        db.execute(
+            "UPDATE schools SET name = ?, kind = ?, reading = ? WHERE id = ?",
+            [name, kind, reading, school.id],
+        )
+        record_changes(
+            db,
+            by,
+            "school",
+            name,
+            {"name": school.name, "kind": school.kind, "reading": school.reading},
+            {"name": name, "kind": kind, "reading": reading},
+            school_id=school.id,
+        )
+
+
+def set_school_active(db: Database, school: School, active: bool, by: Actor) -> None:
+    """Deactivating stops the school's pupil link at once; its reports stay for the staff."""
+    with transaction(db):
+        db.execute("UPDATE schools SET active = ? WHERE id = ?", [int(active), school.id])
+        action = "school.reactivate" if active else "school.deactivate"
+        record(db, by, action, school.name, school_id=school.id)
 
 
 def list_schools(db: Database) -> list[School]:
@@ -78,7 +132,7 @@ def _entry_token(secret: str, link_id: int, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
 
 
-def issue_entry_link(db: Database, school: School, secret: str) -> str:
+def issue_entry_link(db: Database, school: School, secret: str, by: Actor = COMMAND_LINE) -> str:
     """A new entry token for the school; every earlier one stops working in the same commit."""
     nonce = secrets.token_hex(16)
     now = now_iso()
@@ -97,6 +151,7 @@ def issue_entry_link(db: Database, school: School, secret: str) -> str:
             "UPDATE school_links SET token_hash = ? WHERE id = ?",
             [_token_hash(token), cursor.lastrowid],
         )
+        record(db, by, "school.link_issued", school.name, school_id=school.id)
     return token
 
 
@@ -110,6 +165,11 @@ def current_entry_token(db: Database, school: School, secret: str) -> str | None
         return None
     token = _entry_token(secret, row[0], row[1])
     return token if _token_hash(token) == row[2] else None
+
+
+def entry_url(base_url: str, token: str) -> str:
+    """The address a pupil's tablet opens: the service's public address and the token."""
+    return f"{base_url}/p/{token}"
 
 
 def school_for_entry_token(db: Database, token: str) -> School | None:

@@ -13,12 +13,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlite_utils import Database
 
+from school_report.admin_log import COMMAND_LINE, Actor, record, record_changes
 from school_report.clock import now_iso, parse_iso, utc_now
+from school_report.db import transaction
 from school_report.migrations import ROLES, SCHOOL_ROLES
 from school_report.schools import School
 
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-MIN_PASSWORD_LENGTH = 10
+# Length, not composition (NIST SP 800-63B, OWASP ASVS 2.1): a pass-phrase of ordinary words is
+# welcome; the upper bound only keeps one hash from costing the server too much.
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(hours=12)
 # The idle clock is written at most this often, so reading pages costs no write each time.
@@ -29,7 +34,11 @@ _DUMMY_HASH = PASSWORD_HASHER.hash("not a password of anyone")
 
 
 class StaffError(ValueError):
-    """A staff account cannot be created as asked."""
+    """A staff account cannot be created or changed as asked; `reason` names why for the pages."""
+
+    def __init__(self, message: str, reason: str = "bad_form"):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -59,40 +68,60 @@ def add_staff(
     role: str,
     school: School | None = None,
     display_name: str | None = None,
+    *,
+    must_change_password: bool = False,
+    by: Actor = COMMAND_LINE,
 ) -> Staff:
+    """A new account. With `must_change_password` the password is a temporary one."""
     login = login.strip()
     if not login:
-        raise StaffError("a staff account needs a login")
-    if role not in ROLES:
-        raise StaffError(f"role must be one of {', '.join(ROLES)}")
-    if (role in SCHOOL_ROLES) != (school is not None):
-        raise StaffError(
-            "nurse, school_team and school_admin accounts need --school; "
-            "centre and admin accounts have none"
-        )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise StaffError("a staff account needs a login", "login_missing")
+    _check_role(role, school)
+    check_password_rules(login, password)
     if find_staff(db, login):
-        raise StaffError(f"there is already a staff account {login!r}")
-    db.execute(
-        "INSERT INTO staff (login, display_name, password_hash, role, school_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            login,
-            display_name or login,
-            PASSWORD_HASHER.hash(password),
-            role,
-            school.id if school else None,
-            now_iso(),
-        ],
-    )
+        raise StaffError(f"there is already a staff account {login!r}", "login_taken")
+    with transaction(db):
+        db.execute(
+            "INSERT INTO staff (login, display_name, password_hash, role, school_id, "
+            "must_change_password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                login,
+                display_name or login,
+                PASSWORD_HASHER.hash(password),
+                role,
+                school.id if school else None,
+                int(must_change_password),
+                now_iso(),
+            ],
+        )
+        record(db, by, "staff.add", login, school_id=school.id if school else None, new=role)
     staff = find_staff(db, login)
     assert staff is not None
     return staff
 
 
+def check_password_rules(login: str, password: str) -> None:
+    """Refuse a password by its length and nothing else a person must remember, except that it
+    may not be the login itself or one character repeated."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "password_short"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise StaffError(
+            f"the password may have at most {MAX_PASSWORD_LENGTH} characters", "password_long"
+        )
+    if password.strip().casefold() == login.strip().casefold() or len(set(password)) == 1:
+        raise StaffError("the password is too easy to guess", "password_easy")
+
+
 def find_staff(db: Database, login: str) -> Staff | None:
     row = db.execute(f"{_SELECT} WHERE st.login = ?", [login]).fetchone()
+    return _staff(row) if row else None
+
+
+def active_staff(db: Database, staff_id: int) -> Staff | None:
+    row = db.execute(f"{_SELECT} WHERE st.id = ? AND st.active = 1", [staff_id]).fetchone()
     return _staff(row) if row else None
 
 
@@ -157,3 +186,188 @@ def staff_for_session(db: Database, token: str) -> Staff | None:
 
 def end_session(db: Database, token: str) -> None:
     db.execute("DELETE FROM staff_sessions WHERE id_hash = ?", [_session_hash(token)])
+
+
+def end_all_sessions(db: Database, staff_id: int) -> None:
+    db.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id])
+
+
+def password_is_right(db: Database, staff_id: int, password: str) -> bool:
+    (password_hash,) = db.execute(
+        "SELECT password_hash FROM staff WHERE id = ?", [staff_id]
+    ).fetchone()
+    try:
+        return PASSWORD_HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(db: Database, staff: Staff, current: str, new: str) -> str:
+    """Set a new password the staff member chose; every session of theirs ends (one stolen
+    before is worth nothing now) and a fresh one is returned for the browser that asked."""
+    if not password_is_right(db, staff.id, current):
+        raise StaffError("the current password is not right", "password_wrong")
+    if new == current:
+        raise StaffError("the new password must differ from the current one", "password_same")
+    check_password_rules(staff.login, new)
+    with transaction(db):
+        db.execute(
+            "UPDATE staff SET password_hash = ?, must_change_password = 0, "
+            "password_changed_at = ? WHERE id = ?",
+            [PASSWORD_HASHER.hash(new), now_iso(), staff.id],
+        )
+        end_all_sessions(db, staff.id)
+        return start_session(db, staff)
+
+
+def must_change_password(db: Database, staff_id: int) -> bool:
+    row = db.execute("SELECT must_change_password FROM staff WHERE id = ?", [staff_id]).fetchone()
+    return bool(row and row[0])
+
+
+def disable_staff(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> None:
+    """Close an account: its sessions end at once and it can no longer log in."""
+    _set_active(db, staff_id, False, by)
+
+
+def _check_role(role: str, school: School | None) -> None:
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+    if (role in SCHOOL_ROLES) != (school is not None):
+        raise StaffError(
+            "nurse, school_team and school_admin accounts need --school; "
+            "centre and admin accounts have none",
+            "school_for_role",
+        )
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff account as the admin pages show it."""
+
+    id: int
+    login: str
+    display_name: str
+    role: str
+    school_id: int | None
+    school_name: str | None
+    email: str | None
+    active: bool
+    must_change_password: bool
+    needs_review: bool
+
+
+_SELECT_ACCOUNT = (
+    "SELECT st.id, st.login, st.display_name, st.role, st.school_id, s.name, st.email, "
+    "st.active, st.must_change_password, st.needs_review "
+    "FROM staff st LEFT JOIN schools s ON s.id = st.school_id"
+)
+
+
+def _account(row: tuple) -> StaffAccount:
+    return StaffAccount(*row[:7], *(bool(flag) for flag in row[7:]))
+
+
+def staff_accounts(db: Database, school_id: int | None = None) -> list[StaffAccount]:
+    """Every account, or one school's; active ones first."""
+    where, params = ("WHERE st.school_id = ?", [school_id]) if school_id is not None else ("", [])
+    rows = db.execute(
+        f"{_SELECT_ACCOUNT} {where} ORDER BY st.active DESC, s.name, st.role, st.login", params
+    )
+    return [_account(row) for row in rows]
+
+
+def staff_account(db: Database, staff_id: int) -> StaffAccount | None:
+    row = db.execute(f"{_SELECT_ACCOUNT} WHERE st.id = ?", [staff_id]).fetchone()
+    return _account(row) if row else None
+
+
+def _existing_account(db: Database, staff_id: int) -> StaffAccount:
+    account = staff_account(db, staff_id)
+    if account is None:
+        raise StaffError(f"no staff account with id {staff_id}", "not_found")
+    return account
+
+
+def _not_yourself(account: StaffAccount, by: Actor) -> None:
+    """An admin who locks themselves out needs another admin to get back in."""
+    if account.id == by.staff_id:
+        raise StaffError("you cannot do this to your own account", "own_account")
+
+
+def set_staff_role(
+    db: Database, staff_id: int, role: str, school: School | None, by: Actor = COMMAND_LINE
+) -> None:
+    account = _existing_account(db, staff_id)
+    _not_yourself(account, by)
+    _check_role(role, school)
+    with transaction(db):
+        db.execute(
+            "UPDATE staff SET role = ?, school_id = ? WHERE id = ?",
+            [role, school.id if school else None, staff_id],
+        )
+        record_changes(
+            db,
+            by,
+            "staff",
+            account.login,
+            {"role": account.role, "school": account.school_name},
+            {"role": role, "school": school.name if school else None},
+            school_id=school.id if school else account.school_id,
+        )
+
+
+# Letters and digits nobody confuses when reading a printed sheet (no 0/o, 1/l/i).
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def temporary_password() -> str:
+    """Twelve random characters in three groups, easy to type from paper (59 bits)."""
+    chars = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(12))
+    return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
+
+
+def reset_password(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> str:
+    """Give the account a temporary password, returned once and stored only as a hash; it must
+    be changed at the next login. Open sessions end, in case the old password leaked."""
+    account = _existing_account(db, staff_id)
+    password = temporary_password()
+    with transaction(db):
+        db.execute(
+            "UPDATE staff SET password_hash = ?, must_change_password = 1 WHERE id = ?",
+            [PASSWORD_HASHER.hash(password), staff_id],
+        )
+        end_all_sessions(db, staff_id)
+        record(db, by, "staff.reset_password", account.login, school_id=account.school_id)
+    return password
+
+
+def _set_active(db: Database, staff_id: int, active: bool, by: Actor) -> None:
+    account = _existing_account(db, staff_id)
+    _not_yourself(account, by)
+    with transaction(db):
+        db.execute("UPDATE staff SET active = ? WHERE id = ?", [int(active), staff_id])
+        if not active:
+            end_all_sessions(db, staff_id)
+        action = "staff.enable" if active else "staff.disable"
+        record(db, by, action, account.login, school_id=account.school_id)
+
+
+def enable_staff(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> None:
+    _set_active(db, staff_id, True, by)
+
+
+def set_needs_review(db: Database, staff_id: int, needs_review: bool, by: Actor) -> None:
+    """A counsellor in training: a supervisor approves each reply before the pupil sees it."""
+    account = _existing_account(db, staff_id)
+    with transaction(db):
+        db.execute("UPDATE staff SET needs_review = ? WHERE id = ?", [int(needs_review), staff_id])
+        record(
+            db,
+            by,
+            "staff.needs_review",
+            account.login,
+            school_id=account.school_id,
+            old=account.needs_review,
+            new=needs_review,
+        )

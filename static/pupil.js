@@ -1,4 +1,4 @@
-// Pupil pages: quick exit, idle close, focus after each step, Japanese input safety.
+// Pupil pages: quick exit, idle close, focus after each step, Japanese input safety, read-aloud.
 (function () {
   "use strict";
   var IDLE_MS = 3 * 60 * 1000;
@@ -18,6 +18,9 @@
 
   function leave() {
     forgetStorage();
+    if (window.speechSynthesis) {
+      window.speechSynthesis.cancel();
+    }
     // replace(): the page leaves history, so Back cannot bring the thread back.
     window.location.replace("/exit");
   }
@@ -59,8 +62,94 @@
   });
   restartIdleClock();
 
+  // Read-aloud: the tablet's own speech engine reads the step in the page's language. Nothing
+  // leaves the tablet; where the browser cannot speak (or has no voice for the language) the
+  // button stays hidden.
+  var readAloud = document.getElementById("read-aloud");
+  var speech = window.speechSynthesis && window.SpeechSynthesisUtterance
+    ? window.speechSynthesis : null;
+
+  function speechLang() {
+    return readAloud.getAttribute("data-speech-lang");
+  }
+
+  function hasVoice() {
+    var voices = speech.getVoices();
+    var language = speechLang().split("-")[0].toLowerCase();
+    // No list yet (voices load late, or the engine picks by language alone): offer it.
+    return voices.length === 0 || voices.some(function (voice) {
+      return voice.lang.replace("_", "-").split("-")[0].toLowerCase() === language;
+    });
+  }
+
+  function showReadAloud() {
+    readAloud.hidden = !hasVoice();
+  }
+
+  // The words a pupil sees in the step, a block at a time: furigana, hidden text, what they
+  // are typing and their secret words are left out (a classroom can hear the tablet).
+  function blocksToRead() {
+    var step = document.getElementById("step");
+    var skip = "rt, script, [hidden], [aria-hidden=true], .visually-hidden, textarea, .return-code";
+    var blocks = [];
+    step.querySelectorAll("h1, h2, p, li, dt, dd, label, legend, button").forEach(function (el) {
+      if (el.closest(skip) || el.parentElement.closest("p, li, dt, dd, label, button")) {
+        return;
+      }
+      var text = "";
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        if (!walker.currentNode.parentElement.closest(skip)) {
+          text += walker.currentNode.nodeValue;
+        }
+      }
+      text = text.replace(/\s+/g, " ").trim();
+      if (text) {
+        blocks.push(text);
+      }
+    });
+    return blocks;
+  }
+
+  function stopReading() {
+    if (speech) {
+      speech.cancel();
+    }
+    if (readAloud) {
+      readAloud.setAttribute("aria-pressed", "false");
+    }
+  }
+
+  function startReading() {
+    var blocks = blocksToRead();
+    readAloud.setAttribute("aria-pressed", "true");
+    blocks.forEach(function (text, index) {
+      var utterance = new window.SpeechSynthesisUtterance(text);
+      utterance.lang = speechLang();
+      utterance.rate = 0.9;
+      if (index === blocks.length - 1) {
+        utterance.onend = stopReading;
+      }
+      speech.speak(utterance);
+    });
+  }
+
+  if (readAloud && speech) {
+    showReadAloud();
+    speech.addEventListener("voiceschanged", showReadAloud);
+    readAloud.addEventListener("click", function () {
+      if (readAloud.getAttribute("aria-pressed") === "true") {
+        stopReading();
+      } else {
+        speech.cancel();
+        startReading();
+      }
+    });
+  }
+
   // After a step is swapped in, move focus to its heading for screen readers and keyboards.
   document.addEventListener("htmx:afterSwap", function (event) {
+    stopReading();
     var heading = event.detail.target.querySelector("h1");
     if (heading) {
       heading.focus({ preventScroll: true });

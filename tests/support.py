@@ -6,8 +6,11 @@ import re
 import shutil
 from dataclasses import dataclass
 
+import pyotp
 from sqlite_utils import Database
 
+from school_report import two_factor
+from school_report.clock import utc_now
 from school_report.schools import School, add_school, issue_entry_link
 from school_report.staff import Staff, add_staff
 from school_report.topics import active_topics
@@ -35,7 +38,75 @@ class City:
         return school, issue_entry_link(self.db, school, self.secret)
 
     def staff(self, role: str, school: School | None = None) -> Staff:
-        return add_staff(self.db, unique(role), PASSWORD, role, school)
+        """A new account with PASSWORD; where two-step login is required (centre, admin) it is
+        set up already, and `log_in` / `log_in_page` type its codes."""
+        staff = add_staff(self.db, unique(role), PASSWORD, role, school)
+        if two_factor.is_required(self.db, staff):
+            enrol_two_factor(self.db, staff)
+        return staff
+
+
+@dataclass
+class TwoFactorDevice:
+    """A staff member's authenticator app, and their recovery codes, as a test holds them."""
+
+    secret: str
+    recovery_codes: list[str]
+    last_step: int
+
+    def next_code(self) -> str:
+        """A code the server has not seen yet: a later time step while one is valid (one step
+        either side of now), then the recovery codes."""
+        totp = pyotp.TOTP(self.secret)
+        step = max(self.last_step + 1, totp.timecode(utc_now()) - 1)
+        if step <= totp.timecode(utc_now()) + 1:
+            self.last_step = step
+            return totp.generate_otp(step)
+        return self.recovery_codes.pop()
+
+
+DEVICES: dict[str, TwoFactorDevice] = {}
+
+
+def enrol_two_factor(db: Database, staff: Staff) -> TwoFactorDevice:
+    secret = two_factor.pending_secret(db, staff)
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(utc_now())
+    codes = two_factor.confirm_enrolment(db, staff, totp.generate_otp(step))
+    assert codes is not None
+    DEVICES[staff.login] = TwoFactorDevice(secret, codes, step)
+    return DEVICES[staff.login]
+
+
+def log_in(client, staff: Staff, password: str = PASSWORD) -> str:
+    """Log in through the pages (typing the second-factor code where asked); return the CSRF
+    token of the session."""
+    response = client.post(
+        "/staff/login", data={"login": staff.login, "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    if response.headers["location"] == "/staff/login/code":
+        code = DEVICES[staff.login].next_code()
+        response = client.post("/staff/login/code", data={"code": code}, follow_redirects=False)
+        assert response.status_code == 303, response.text
+    return csrf_token_in(client.get("/staff").text)
+
+
+def log_in_page(page, url: str, staff: Staff, password: str = PASSWORD) -> None:
+    """Log in in the browser, typing the second-factor code where asked."""
+    page.goto(f"{url}/staff/login")
+    page.get_by_label("ログインID").fill(staff.login)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/staff/login/code"):
+        page.locator("input[name=code]").fill(DEVICES[staff.login].next_code())
+        page.get_by_role("button", name="ログイン").click()
+        page.wait_for_load_state()
+
+
+def csrf_token_in(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 CODE_GROUP = re.compile(

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from school_report.settings import set_setting
 from tests.conftest import new_page
-from tests.support import PASSWORD
+from tests.support import log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +31,7 @@ def tell_someone(pupil, url, token, topic, body, recipient=None):
 
 
 def log_in(page, url, staff):
-    page.goto(f"{url}/staff/login")
-    page.get_by_label("ログインID").fill(staff.login)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    log_in_page(page, url, staff)
     expect(page.get_by_role("heading", name="受信箱", exact=False)).to_be_visible()
 
 
@@ -76,9 +73,11 @@ def test_pupil_reports_recipient_replies_and_pupil_reads_the_reply(
     page.get_by_role("button", name="かいた・おぼえた").click()
     expect(page.get_by_role("heading", name="こまっていること、ありますか？")).to_be_visible()
 
+    report_id = city.db.execute("SELECT max(id) FROM reports").fetchone()[0]
     desk = new_page(chromium)
     log_in(desk, url, staff)
-    desk.get_by_role("link", name="#").first.click()
+    # The centre's queue is city-wide and sorted by urgency: find this report by its number.
+    desk.get_by_role("link", name=f"#{report_id}", exact=True).first.click()
     expect(desk.get_by_text(f"{topic}で こまっています")).to_be_visible()
     desk.get_by_label("返信（児童生徒が読みます）").fill("おしえてくれて ありがとう")
     desk.get_by_role("button", name="返信を送る").click()
@@ -149,6 +148,10 @@ def _centre_hours(city, open_now: bool) -> None:
         else {"weekdays": weekdays, "open": "10:00", "close": "18:00"}
     )
     set_setting(city.db, "centre_hours", hours)
+    # Open now means open even on a public holiday.
+    set_setting(
+        city.db, "centre_holidays", {"public_holidays": not open_now, "closed": [], "open": []}
+    )
 
 
 def test_outside_the_centres_hours_the_pupil_is_told_when_and_whom_to_call_now(live_server, page):
@@ -175,3 +178,4 @@ def test_outside_the_centres_hours_the_pupil_is_told_when_and_whom_to_call_now(l
             "centre_hours",
             json.loads('{"weekdays": [0, 1, 2, 3, 4], "open": "10:00", "close": "18:00"}'),
         )
+        set_setting(city.db, "centre_holidays", {"public_holidays": True, "closed": [], "open": []})

@@ -6,19 +6,11 @@ import re
 import pytest
 
 from school_report.migrations import RECIPIENTS
-from tests.support import PASSWORD, return_code_in, send_report, topic_id
+from tests.support import log_in, return_code_in, send_report, topic_id
 
 
 def count(city, table):
     return city.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def log_in(client, staff):
-    response = client.post(
-        "/staff/login", data={"login": staff.login, "password": PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").text).group(1)
 
 
 def test_health_check_answers_ok_after_asking_the_database(client):

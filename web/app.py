@@ -1,6 +1,8 @@
 """The Starlette application, built by a function from its settings."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,9 +16,9 @@ from starlette.staticfiles import StaticFiles
 from school_report.db import connect, is_healthy
 from school_report.hours import city_zone
 from school_report.migrations import migrate
-from web import pupil, staff
+from web import account, admin, cases, hand_overs, notifications, pupil, staff, statistics
 from web.config import Settings
-from web.database import ConnectionPerThread, call_domain
+from web.database import ConnectionPerThread, call_domain, limit_worker_threads
 from web.security import SecurityHeaders, security_headers
 from web.templating import STATIC, create_environment, is_htmx, render
 
@@ -31,7 +33,13 @@ async def healthz(request: Request) -> Response:
 routes = [
     Route("/healthz", healthz),
     *pupil.routes,
+    *account.routes,
     *staff.routes,
+    *cases.routes,
+    *admin.routes,
+    *notifications.routes,
+    *hand_overs.routes,
+    *statistics.routes,
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
 
@@ -53,10 +61,17 @@ async def error_page(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def login_required(request: Request, exc: Exception) -> Response:
+async def login_required(request: Request, exc: staff.LoginRequired) -> Response:
     if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": "/staff/login"})
-    return RedirectResponse("/staff/login", status_code=303)
+        return Response(status_code=204, headers={"HX-Redirect": exc.to})
+    return RedirectResponse(exc.to, status_code=303)
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    limit_worker_threads()
+    async with notifications.mail_sender(app):
+        yield
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -75,6 +90,7 @@ def create_app(settings: Settings) -> Starlette:
             Exception: error_page,
             staff.LoginRequired: login_required,
         },
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.connections = ConnectionPerThread(settings.db_path)

@@ -12,11 +12,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import reports
+from school_report import hand_overs, reports
 from school_report.clock import utc_now
+from school_report.codes import ReturnCode
 from school_report.hours import centre_is_open, next_centre_opening
-from school_report.routing import RouteRefused, check_route, recipient_choices
+from school_report.routing import RouteRefused, centre_answers, check_route, recipient_choices
 from school_report.schools import School, school_for_entry_token
+from school_report.submission_limits import may_submit_report
 from school_report.topics import active_topic, active_topics
 from web import i18n
 from web.database import call_domain
@@ -25,6 +27,10 @@ from web.sessions import PupilState, forget_pupil, read_pupil_state, write_pupil
 from web.templating import is_htmx, render
 
 SLOW_DOWN_SECONDS = 2
+# The code the "for example" hint shows, in each language's words.
+EXAMPLE_CODE = ReturnCode(((1, 27), (41, 58), (87, 3)))
+# A field people never see (pupil_form adds it, hidden); a script that fills every field does.
+HONEYPOT = "extra_note"
 
 Step = Callable[[Request, School, PupilState, FormData], Awaitable[tuple[str, dict[str, Any]]]]
 
@@ -33,15 +39,36 @@ async def _school(request: Request) -> School:
     school = await call_domain(request, school_for_entry_token, request.path_params["token"])
     if school is None:
         raise HTTPException(404, "not_set_up")
-    i18n.current_reading.set("ruby" if school.kind == "elementary" else "plain")
     return school
+
+
+def _pupil_state(request: Request, school: School) -> PupilState:
+    """The pupil's state at this school (fresh if they come from another one), with their
+    language and reading level in force for this request."""
+    state = read_pupil_state(request)
+    if state.school_id != school.id:
+        state = PupilState(school_id=school.id)
+    _use_language(school, state)
+    return state
+
+
+def _use_language(school: School, state: PupilState) -> None:
+    i18n.current_language.set(state.language)
+    i18n.current_reading.set(i18n.reading_for(state.language, state.reading, school.reading))
 
 
 def _page(
     request: Request, school: School, state: PupilState, step: str, context: dict, status=200
 ) -> Response:
     """The step as a whole page, or alone for htmx; the pupil's idle clock restarts."""
-    context = {**context, "school": school, "step": f"pupil/_{step}.html"}
+    context = {
+        **context,
+        "school": school,
+        "step": f"pupil/_{step}.html",
+        "reading": i18n.current_reading.get(),
+        "speech_tag": i18n.SPEECH_TAGS[state.language],
+        "example_code": EXAMPLE_CODE.display(state.language),
+    }
     template = context["step"] if is_htmx(request) else "pupil/page.html"
     response = render(request, template, context, status)
     write_pupil_state(request, response, state)
@@ -50,22 +77,16 @@ def _page(
 
 async def entry(request: Request) -> Response:
     school = await _school(request)
-    state = read_pupil_state(request)
-    if state.school_id != school.id:
-        state = PupilState(school_id=school.id)
-    i18n.current_language.set(state.language)
+    state = _pupil_state(request, school)
     return _page(request, school, state, "start", {})
 
 
 async def step(request: Request) -> Response:
     school = await _school(request)
     form = await read_form(request)
-    state = read_pupil_state(request)
-    if state.school_id != school.id:
-        state = PupilState(school_id=school.id)
-    i18n.current_language.set(state.language)
+    state = _pupil_state(request, school)
     handler = STEPS.get(one(form, "step"))
-    if handler is None:
+    if handler is None or one(form, HONEYPOT):
         raise HTTPException(400, "bad_form")
     try:
         name, context = await handler(request, school, state, form)
@@ -91,8 +112,15 @@ async def show_start(request, school, state, form):
 
 
 async def choose_language(request, school, state, form):
-    state.language = i18n.choose_language(one(form, "language"))
-    i18n.current_language.set(state.language)
+    state.language = i18n.choose_language(one(form, "language"), i18n.PUPIL_LANGUAGES)
+    _use_language(school, state)
+    return "start", {}
+
+
+async def choose_reading(request, school, state, form):
+    if one(form, "reading") in i18n.READINGS:
+        state.reading = one(form, "reading")
+    _use_language(school, state)
     return "start", {}
 
 
@@ -146,6 +174,10 @@ async def review_message(request, school, state, form):
 
 async def send_report(request, school, state, form):
     topic, recipient = await _route(request, form)
+    if not one(form, "submission_key"):  # every form carries one; without it replays pass
+        raise HTTPException(400, "bad_form")
+    if not await call_domain(request, may_submit_report, school):
+        raise reports.SubmissionError("too_many_reports")
     code = await call_domain(
         request,
         reports.submit_report,
@@ -190,6 +222,8 @@ async def _thread_context(request: Request, report_id: int | None):
         "report": report,
         "messages": await call_domain(request, reports.thread, report.id, for_pupil=True),
         "may_write": await call_domain(request, reports.pupil_may_write, report),
+        "hand_overs": await call_domain(request, hand_overs.pupil_notices, report.id),
+        "may_keep_from_school": await call_domain(request, centre_answers, report.id),
     }
 
 
@@ -198,7 +232,8 @@ async def write_message(request, school, state, form, body: str | None = None):
     report = state.report_id and await call_domain(request, reports.pupil_report, state.report_id)
     if not report or report.school_id != school.id:
         return "enter_code", {"error": "session_ended", "pending": body}
-    await call_domain(request, reports.add_pupil_message, report, body)
+    keep = one(form, "keep_from_school") == "1"
+    await call_domain(request, reports.add_pupil_message, report, body, keep_from_school=keep)
     name, context = await _thread_context(request, report.id)
     return name, {**context, "written": True}
 
@@ -206,6 +241,7 @@ async def write_message(request, school, state, form, body: str | None = None):
 STEPS: dict[str, Step] = {
     "start": show_start,
     "language": choose_language,
+    "reading": choose_reading,
     "topics": show_topics,
     "topic": choose_topic,
     "recipient": choose_recipient,

@@ -1,7 +1,9 @@
-"""The two sessions, each a signed cookie with its own signer namespace.
+"""The sessions, each a signed cookie with its own signer namespace.
 
 - staff: the browser holds a random session token, signed; the server keeps its hash and can end
   it at any time (logout, disabling an account, idle and absolute timeouts).
+- login pending: between a right password and the second-factor code, a signed cookie naming
+  the staff member, valid for 5 minutes; no session exists until the code is typed.
 - pupil: nothing on the server; a signed, timestamped cookie with the pupil's language and,
   after they typed their return code, which thread they may read. It dies after 3 minutes idle
   and with the browser (no Max-Age), and quick exit deletes it.
@@ -21,6 +23,8 @@ PUPIL_IDLE_SECONDS = 180
 @dataclass
 class PupilState:
     language: str = "ja"
+    # The reading level the pupil chose (web.i18n.READINGS); None keeps their school's.
+    reading: str | None = None
     report_id: int | None = None
     school_id: int | None = None
 
@@ -77,3 +81,28 @@ def write_pupil_state(request: Request, response: Response, state: PupilState) -
 
 def forget_pupil(response: Response) -> None:
     response.delete_cookie(PUPIL_COOKIE, path="/p/")
+
+
+LOGIN_COOKIE = "staff_login"
+# Between a right password and the second-factor code: no session yet, only this.
+LOGIN_PENDING_SECONDS = 300
+
+
+def write_login_pending(request: Request, response: Response, staff_id: int) -> None:
+    value = _serializer(request, "staff-login").dumps(staff_id)
+    _set_cookie(request, response, LOGIN_COOKIE, value, "/staff/login")
+
+
+def read_login_pending(request: Request) -> int | None:
+    """The staff member whose password was right in the last few minutes, if any."""
+    raw = request.cookies.get(LOGIN_COOKIE)
+    if not raw:
+        return None
+    try:
+        return int(_serializer(request, "staff-login").loads(raw, max_age=LOGIN_PENDING_SECONDS))
+    except (BadSignature, TypeError, ValueError):
+        return None
+
+
+def forget_login_pending(response: Response) -> None:
+    response.delete_cookie(LOGIN_COOKIE, path="/staff/login")

@@ -1,4 +1,5 @@
-"""Staff pages: login, the inbox of their role and school, and a report's thread."""
+"""Staff pages: the session, the language, and a report's thread (the inbox and case work are
+in `web.cases`)."""
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -6,33 +7,52 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import reports
-from school_report.staff import Staff, authenticate, end_session, staff_for_session, start_session
+from school_report import hand_overs, reports
+from school_report.case_file import case_file
+from school_report.cases import NotAllowed, send_reply
+from school_report.routing import answers_report
+from school_report.staff import Staff, staff_for_session
+from school_report.two_factor import unfinished_login_step
 from web import i18n
 from web.csrf import token_for, token_is_valid
 from web.database import call_domain
 from web.forms import one, read_form
-from web.sessions import forget_staff, read_staff_token, write_staff_token
-from web.templating import is_htmx, render
+from web.sessions import read_staff_token
+from web.templating import render
 
 LANGUAGE_COOKIE = "staff_language"
 
 
 class LoginRequired(Exception):
-    """The request needs a live staff session; the error path sends the browser to log in."""
+    """The request needs a live staff session, or the staff member must first finish logging in
+    (change a reset password, set up two-factor); the error path sends the browser to `to`."""
+
+    def __init__(self, to: str = "/staff/login"):
+        super().__init__(to)
+        self.to = to
+
+
+# Where each unfinished step of logging in is done.
+UNFINISHED_LOGIN_PAGES = {"password": "/staff/password", "two_factor": "/staff/two-factor"}
 
 
 def _use_staff_language(request: Request) -> None:
     i18n.current_language.set(i18n.choose_language(request.cookies.get(LANGUAGE_COOKIE)))
 
 
-async def current_staff(request: Request) -> Staff:
+async def current_staff(request: Request, *, login_finished: bool = True) -> Staff:
+    """The logged-in staff member. Only the pages that finish a login pass
+    `login_finished=False`; every other page sends them there first."""
     _use_staff_language(request)
     token = read_staff_token(request)
     staff = token and await call_domain(request, staff_for_session, token)
     if not staff:
         raise LoginRequired
     request.state.staff_token = token
+    if login_finished:
+        step = await call_domain(request, unfinished_login_step, staff)
+        if step:
+            raise LoginRequired(UNFINISHED_LOGIN_PAGES[step])
     return staff
 
 
@@ -53,33 +73,6 @@ def _render(request: Request, staff: Staff, template: str, context: dict, status
     return render(request, template, context, status)
 
 
-async def login_page(request: Request) -> Response:
-    _use_staff_language(request)
-    return render(request, "staff/login.html", {})
-
-
-async def login(request: Request) -> Response:
-    _use_staff_language(request)
-    form = await read_form(request)
-    staff = await call_domain(request, authenticate, one(form, "login"), one(form, "password"))
-    if staff is None:
-        context = {"error": "login_failed", "login": one(form, "login")}
-        return render(request, "staff/login.html", context, status=400)
-    token = await call_domain(request, start_session, staff)
-    response = RedirectResponse("/staff", status_code=303)
-    write_staff_token(request, response, token)
-    return response
-
-
-async def logout(request: Request) -> Response:
-    await current_staff(request)
-    await staff_form(request)
-    await call_domain(request, end_session, request.state.staff_token)
-    response = RedirectResponse("/staff/login", status_code=303)
-    forget_staff(response)
-    return response
-
-
 async def choose_language(request: Request) -> Response:
     form = await read_form(request)
     back_to = one(form, "next") if one(form, "next").startswith("/staff") else "/staff"
@@ -96,16 +89,6 @@ async def choose_language(request: Request) -> Response:
     return response
 
 
-async def inbox(request: Request) -> Response:
-    staff = await current_staff(request)
-    context = {
-        "reports": await call_domain(request, reports.inbox, staff),
-        "unread": await call_domain(request, reports.unread_count, staff),
-    }
-    template = "staff/_inbox_rows.html" if is_htmx(request) else "staff/inbox.html"
-    return _render(request, staff, template, context)
-
-
 async def _report(request: Request, staff: Staff) -> reports.Report:
     report = await call_domain(
         request, reports.report_for_staff, staff, request.path_params["report_id"]
@@ -118,7 +101,8 @@ async def _report(request: Request, staff: Staff) -> reports.Report:
 async def report_page(request: Request) -> Response:
     staff = await current_staff(request)
     report = await _report(request, staff)
-    if report.staff_unread:
+    # Read by those who answer: a school reading what it referred leaves it unread for the centre.
+    if report.staff_unread and await call_domain(request, answers_report, staff, report.id):
         await call_domain(request, reports.mark_read, report)
     return await _report_view(request, staff, report)
 
@@ -126,7 +110,11 @@ async def report_page(request: Request) -> Response:
 async def _report_view(request, staff, report, context=None, status=200) -> Response:
     context = {
         "report": report,
-        "messages": await call_domain(request, reports.thread, report.id, for_pupil=False),
+        "messages": await call_domain(
+            request, reports.thread, report.id, for_pupil=False, viewer=staff
+        ),
+        "hand_over": await call_domain(request, hand_overs.hand_over_panel, staff, report),
+        "case": await call_domain(request, case_file, staff, report),
         **(context or {}),
     }
     return _render(request, staff, "staff/report.html", context, status)
@@ -137,10 +125,12 @@ async def reply(request: Request) -> Response:
     report = await _report(request, staff)
     form = await staff_form(request)
     try:
-        await call_domain(request, reports.add_staff_reply, staff, report, one(form, "body"))
+        await call_domain(request, send_reply, staff, report, one(form, "body"))
     except reports.SubmissionError as error:
         context = {"error": error.reason, "draft": one(form, "body")}
         return await _report_view(request, staff, report, context, status=400)
+    except NotAllowed as refused:
+        raise HTTPException(403, refused.reason) from refused
     return RedirectResponse(f"/staff/reports/{report.id}#latest", status_code=303)
 
 
@@ -153,11 +143,7 @@ async def mark_unread(request: Request) -> Response:
 
 
 routes = [
-    Route("/staff/login", login_page, methods=["GET"]),
-    Route("/staff/login", login, methods=["POST"]),
-    Route("/staff/logout", logout, methods=["POST"]),
     Route("/staff/language", choose_language, methods=["POST"]),
-    Route("/staff", inbox),
     Route("/staff/reports/{report_id:int}", report_page),
     Route("/staff/reports/{report_id:int}/reply", reply, methods=["POST"]),
     Route("/staff/reports/{report_id:int}/unread", mark_unread, methods=["POST"]),

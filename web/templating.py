@@ -50,7 +50,11 @@ def create_environment(zone: ZoneInfo) -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["static_url"] = static_url
     env.globals["ruby"] = lambda text: i18n.with_ruby(text, i18n.current_reading.get())
-    env.globals["language_names"] = i18n.LANGUAGE_NAMES
+    # Staff switch between Japanese and English; pupils between every pupil language.
+    env.globals["language_names"] = {
+        code: i18n.LANGUAGE_NAMES[code] for code in i18n.STAFF_LANGUAGES
+    }
+    env.globals["pupil_language_names"] = i18n.LANGUAGE_NAMES
     env.filters["local_datetime"] = lambda v: (
         _as_datetime(v).astimezone(zone).strftime("%Y-%m-%d %H:%M")
     )

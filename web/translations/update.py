@@ -18,7 +18,8 @@ from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "messages.pot"
-LANGUAGES = ("ja", "en")
+# Staff pages speak ja and en; pupil pages also the four languages after them.
+LANGUAGES = ("ja", "en", "pt_BR", "zh_Hans", "vi", "fil")
 PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
 
 

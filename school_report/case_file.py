@@ -1,0 +1,69 @@
+"""Everything staff see beside a report's thread: the case, its triage, notes, coordination
+and audit trail, gathered in one read."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from school_report import cases, triage
+from school_report.audit import CaseEvent, case_trail
+from school_report.clock import utc_now
+from school_report.danger_words import find_danger_words, highlighted, lexicon
+from school_report.reports import Report
+from school_report.staff import Staff
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    case: cases.Case
+    may_work: bool  # the viewer answers the thread and may change the case
+    is_centre: bool
+    may_approve: bool  # the viewer may approve replies waiting for a supervisor
+    in_training: bool  # the viewer's own replies wait for a supervisor
+    checklist: list[triage.ChecklistItem]
+    # Pupil messages holding danger words, in pieces: (text, is a danger word).
+    highlights: dict[int, list[tuple[str, bool]]]
+    pending_reply_ids: set[int]
+    colleagues: list[cases.Colleague]
+    notes: list[cases.Note]
+    coordination: list[cases.Coordination]
+    trail: list[CaseEvent]
+    due_at: datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < utc_now()
+
+
+def _highlights(db: Database, report_id: int) -> dict[int, list[tuple[str, bool]]]:
+    entries = lexicon(db)
+    found = {}
+    for message_id, body in db.execute(
+        "SELECT id, body FROM messages WHERE report_id = ? AND author = 'pupil'", [report_id]
+    ):
+        matches = find_danger_words(body, entries)
+        if matches:
+            found[message_id] = highlighted(body, matches)
+    return found
+
+
+def case_file(db: Database, staff: Staff, report: Report) -> CaseFile:
+    may_work = cases.may_work(db, staff, report.id)
+    in_training = cases.needs_review(db, staff)
+    is_centre = staff.role == "centre"
+    return CaseFile(
+        case=cases.case_of(db, report.id),
+        may_work=may_work,
+        is_centre=is_centre,
+        may_approve=may_work and not in_training,
+        in_training=in_training,
+        checklist=triage.checklist(db, report.id),
+        highlights=_highlights(db, report.id),
+        pending_reply_ids=cases.pending_reply_ids(db, report.id),
+        colleagues=cases.colleagues(db, staff),
+        notes=cases.notes_of(db, staff, report.id),
+        coordination=cases.coordination_of(db, report.id) if is_centre else [],
+        trail=case_trail(db, report.id),
+        due_at=triage.deadlines(db).due_at(report),
+    )

@@ -1,0 +1,445 @@
+"""Case work on a report: status and outcome, assignment, headline, internal notes, the watch
+flag, the coordination log, and replies that wait for a supervisor.
+
+Every change is one row in the audit trail (`school_report.audit`), written in the same
+transaction. Internal notes and the coordination log are never part of the pupil's thread.
+Who may change a case: the staff who answer its thread (`routing.answer_condition`); anyone who
+sees the report may read it and add notes. The watch flag and the coordination log are the
+centre's.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from school_report.audit import record_event
+from school_report.clock import now_iso, utc_now
+from school_report.db import transaction
+from school_report.migrations import AGENCIES, CONSENTS, OUTCOMES, STATUSES
+from school_report.reports import (
+    MAX_MESSAGE_CHARS,
+    Report,
+    SubmissionError,
+    add_staff_reply,
+    clean_text,
+    mark_replied,
+)
+from school_report.routing import answer_condition, note_condition
+from school_report.staff import Staff
+
+MAX_HEADLINE_CHARS = 80  # the centre writes about 50; a little room, then it is not a headline
+MAX_REASON_CHARS = 200
+MAX_PERSON_CHARS = 80
+MAX_SUMMARY_CHARS = 2000
+OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
+
+
+class NotAllowed(PermissionError):
+    """This staff member may not do this to this case; `reason` names why for the pages."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Case:
+    """What case work has recorded on a report, beside the report itself."""
+
+    report_id: int
+    headline: str | None
+    assignee_id: int | None
+    assignee_name: str | None
+    assignee_active: bool
+    watch_case: bool
+    watch_reason: str | None
+    outcome: str | None
+    closed_at: str | None
+    urgency_source: str
+    urgency_reason: list[str]
+    urgency_confirmed_by: str | None
+    urgency_confirmed_at: str | None
+
+    @property
+    def urgency_confirmed(self) -> bool:
+        return self.urgency_confirmed_at is not None
+
+
+CASE_SELECT = (
+    "SELECT r.id, r.headline, r.assigned_to, a.display_name, coalesce(a.active, 0), "
+    "r.watch_case, r.watch_reason, r.outcome, r.closed_at, r.urgency_source, r.urgency_reason, "
+    "c.display_name, r.urgency_confirmed_at FROM reports r "
+    "LEFT JOIN staff a ON a.id = r.assigned_to LEFT JOIN staff c ON c.id = r.urgency_confirmed_by"
+)
+
+
+def case_from_row(row: tuple) -> Case:
+    return Case(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        bool(row[4]),
+        bool(row[5]),
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        json.loads(row[10] or "[]"),
+        row[11],
+        row[12],
+    )
+
+
+def case_of(db: Database, report_id: int) -> Case:
+    return case_from_row(db.execute(f"{CASE_SELECT} WHERE r.id = ?", [report_id]).fetchone())
+
+
+def cases_of(db: Database, report_ids: list[int]) -> dict[int, Case]:
+    marks = ", ".join("?" for _ in report_ids)
+    rows = db.execute(f"{CASE_SELECT} WHERE r.id IN ({marks})", report_ids)
+    return {row[0]: case_from_row(row) for row in rows}
+
+
+def may_work(db: Database, staff: Staff, report_id: int) -> bool:
+    """Whether the staff member answers this report's thread, and so may change its case."""
+    condition, params = answer_condition(staff)
+    row = db.execute(
+        f"SELECT 1 FROM reports r WHERE r.id = ? AND {condition}", [report_id, *params]
+    ).fetchone()
+    return row is not None
+
+
+def require_work(db: Database, staff: Staff, report_id: int) -> None:
+    if not may_work(db, staff, report_id):
+        raise NotAllowed("not_your_case")
+
+
+def require_centre(staff: Staff) -> None:
+    if staff.role != "centre":
+        raise NotAllowed("centre_only")
+
+
+def _current_status(db: Database, report_id: int) -> str:
+    return db.execute("SELECT status FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+
+
+# Headline, status, outcome
+
+
+def set_headline(db: Database, staff: Staff, report: Report, headline: str) -> None:
+    require_work(db, staff, report.id)
+    text = clean_text(headline, MAX_HEADLINE_CHARS, required=False, multiline=False)
+    with transaction(db):
+        db.execute("UPDATE reports SET headline = ? WHERE id = ?", [text, report.id])
+        record_event(db, report.id, staff.id, "headline_changed", headline=text)
+
+
+def set_status(
+    db: Database, staff: Staff, report: Report, status: str, outcome: str | None = None
+) -> None:
+    """Move an open case to another open status, or close it with an outcome."""
+    require_work(db, staff, report.id)
+    if status not in STATUSES or status == "new":
+        raise SubmissionError("bad_form")
+    if status == "closed" and outcome not in OUTCOMES:
+        raise SubmissionError("outcome_missing")
+    with transaction(db):
+        was = _current_status(db, report.id)
+        if was == "closed":
+            raise SubmissionError("case_closed")
+        if was == status:
+            return
+        if status == "closed":
+            db.execute(
+                "UPDATE reports SET status = 'closed', outcome = ?, closed_at = ? WHERE id = ?",
+                [outcome, now_iso(), report.id],
+            )
+            record_event(db, report.id, staff.id, "closed", was=was, outcome=outcome)
+        else:
+            db.execute("UPDATE reports SET status = ? WHERE id = ?", [status, report.id])
+            record_event(db, report.id, staff.id, "status_changed", was=was, to=status)
+
+
+def reopen(db: Database, staff: Staff, report: Report) -> None:
+    """A closed case is worked again (in progress); the outcome it had is kept in the trail."""
+    require_work(db, staff, report.id)
+    with transaction(db):
+        row = db.execute("SELECT status, outcome FROM reports WHERE id = ?", [report.id])
+        status, outcome = row.fetchone()
+        if status != "closed":
+            raise SubmissionError("case_open")
+        db.execute(
+            "UPDATE reports SET status = 'in_progress', outcome = NULL, closed_at = NULL "
+            "WHERE id = ?",
+            [report.id],
+        )
+        record_event(db, report.id, staff.id, "reopened", outcome=outcome)
+
+
+# Assignment
+
+
+@dataclass(frozen=True)
+class Colleague:
+    id: int
+    display_name: str
+
+
+def _colleague_condition(staff: Staff) -> tuple[str, list]:
+    """The accounts that work the same inbox as this staff member."""
+    if staff.role == "centre":
+        return "role = 'centre'", []
+    return "role = ? AND school_id = ?", [staff.role, staff.school_id]
+
+
+def colleagues(db: Database, staff: Staff) -> list[Colleague]:
+    """The active staff a case of this staff member's inbox can be assigned to."""
+    condition, params = _colleague_condition(staff)
+    rows = db.execute(
+        f"SELECT id, display_name FROM staff WHERE active = 1 AND {condition} "
+        "ORDER BY display_name",
+        params,
+    )
+    return [Colleague(*row) for row in rows]
+
+
+def assign(db: Database, staff: Staff, report: Report, assignee_id: int | None) -> None:
+    """Give the case to a colleague (or to nobody); reassigning is the same step."""
+    require_work(db, staff, report.id)
+    names = {colleague.id: colleague.display_name for colleague in colleagues(db, staff)}
+    if assignee_id is not None and assignee_id not in names:
+        raise SubmissionError("bad_form")
+    with transaction(db):
+        (was,) = db.execute("SELECT assigned_to FROM reports WHERE id = ?", [report.id]).fetchone()
+        if was == assignee_id:
+            return
+        db.execute("UPDATE reports SET assigned_to = ? WHERE id = ?", [assignee_id, report.id])
+        record_event(
+            db,
+            report.id,
+            staff.id,
+            "assigned",
+            was=was,
+            to=assignee_id,
+            to_name=names.get(assignee_id),
+        )
+
+
+# Internal notes
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    staff_name: str
+    body: str
+    created_at: str
+
+
+def add_note(db: Database, staff: Staff, report: Report, body: str) -> None:
+    text = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO notes (report_id, staff_id, body, created_at) VALUES (?, ?, ?, ?)",
+            [report.id, staff.id, text, now_iso()],
+        )
+        record_event(db, report.id, staff.id, "note_added", note_id=cursor.lastrowid)
+
+
+def notes_of(db: Database, staff: Staff, report_id: int) -> list[Note]:
+    """The report's internal notes this staff member's side may read, oldest first."""
+    condition, params = note_condition(staff)
+    rows = db.execute(
+        "SELECT n.id, st.display_name, n.body, n.created_at FROM notes n "
+        f"JOIN staff st ON st.id = n.staff_id WHERE n.report_id = ? AND {condition} "
+        "ORDER BY n.id",
+        [report_id, *params],
+    )
+    return [Note(*row) for row in rows]
+
+
+# Watch cases
+
+
+def set_watch(db: Database, staff: Staff, report: Report, watch: bool, reason: str = "") -> None:
+    """Flag a case that may become a rights violation (留意ケース), with why; or clear it."""
+    require_centre(staff)
+    require_work(db, staff, report.id)
+    text = clean_text(reason, MAX_REASON_CHARS, required=watch, multiline=False)
+    with transaction(db):
+        db.execute(
+            "UPDATE reports SET watch_case = ?, watch_reason = ? WHERE id = ?",
+            [int(watch), text if watch else None, report.id],
+        )
+        if watch:
+            record_event(db, report.id, staff.id, "watch_flagged", reason=text)
+        else:
+            record_event(db, report.id, staff.id, "watch_cleared")
+
+
+# Coordination log
+
+
+@dataclass(frozen=True)
+class Coordination:
+    id: int
+    report_id: int
+    staff_name: str
+    agency: str
+    contact_person: str | None
+    summary: str
+    pupil_consent: str
+    abuse_notification: bool
+    contacted_at: str
+    created_at: str
+
+
+def log_coordination(
+    db: Database,
+    staff: Staff,
+    report: Report,
+    *,
+    agency: str,
+    contact_person: str,
+    summary: str,
+    pupil_consent: str,
+    abuse_notification: bool,
+    contacted_at: datetime,
+) -> None:
+    """One contact with an agency about the case; an abuse notification (虐待通告, Child Abuse
+    Prevention Act art. 6) is such a contact, marked, with the time it was made."""
+    require_centre(staff)
+    require_work(db, staff, report.id)
+    if agency not in AGENCIES or pupil_consent not in CONSENTS:
+        raise SubmissionError("bad_form")
+    if contacted_at > utc_now():
+        raise SubmissionError("in_the_future")
+    person = clean_text(contact_person, MAX_PERSON_CHARS, required=False, multiline=False)
+    text = clean_text(summary, MAX_SUMMARY_CHARS, required=True, multiline=True)
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO coordination (report_id, staff_id, agency, contact_person, summary, "
+            "pupil_consent, abuse_notification, contacted_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                report.id,
+                staff.id,
+                agency,
+                person,
+                text,
+                pupil_consent,
+                int(abuse_notification),
+                contacted_at.isoformat(timespec="seconds"),
+                now_iso(),
+            ],
+        )
+        record_event(
+            db,
+            report.id,
+            staff.id,
+            "coordination_logged",
+            coordination_id=cursor.lastrowid,
+            agency=agency,
+            abuse_notification=abuse_notification,
+        )
+
+
+_COORDINATION_SELECT = (
+    "SELECT c.id, c.report_id, st.display_name, c.agency, c.contact_person, c.summary, "
+    "c.pupil_consent, c.abuse_notification, c.contacted_at, c.created_at FROM coordination c "
+    "JOIN staff st ON st.id = c.staff_id"
+)
+
+
+def _coordination(row: tuple) -> Coordination:
+    return Coordination(*row[:7], bool(row[7]), *row[8:])
+
+
+def coordination_of(db: Database, report_id: int) -> list[Coordination]:
+    rows = db.execute(
+        f"{_COORDINATION_SELECT} WHERE c.report_id = ? ORDER BY c.contacted_at, c.id", [report_id]
+    )
+    return [_coordination(row) for row in rows]
+
+
+def coordination_log(db: Database, staff: Staff, limit: int = 200) -> list[Coordination]:
+    """The centre's latest contacts with agencies across all cases, newest first."""
+    require_centre(staff)
+    rows = db.execute(
+        f"{_COORDINATION_SELECT} ORDER BY c.contacted_at DESC, c.id DESC LIMIT ?", [limit]
+    )
+    return [_coordination(row) for row in rows]
+
+
+# Replies and supervisor review
+
+
+def needs_review(db: Database, staff: Staff) -> bool:
+    """A counsellor in training: their replies wait for a supervisor (a city setting per staff
+    member, as SNS counselling services in Japan do)."""
+    row = db.execute("SELECT needs_review FROM staff WHERE id = ?", [staff.id]).fetchone()
+    return bool(row and row[0])
+
+
+def send_reply(db: Database, staff: Staff, report: Report, body: str) -> None:
+    """Reply to the pupil; a reply by a counsellor in training waits, unseen by the pupil, until
+    a supervisor approves it."""
+    require_work(db, staff, report.id)  # after a hand-over, only the side that answers replies
+    add_staff_reply(db, staff, report, body, pending_review=needs_review(db, staff))
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    message_id: int
+    report_id: int
+    staff_name: str
+    body: str
+    created_at: str
+
+
+def pending_replies(db: Database, staff: Staff) -> list[PendingReply]:
+    """Replies waiting for this supervisor, across the reports they answer, oldest first."""
+    if needs_review(db, staff):
+        return []
+    condition, params = answer_condition(staff)
+    rows = db.execute(
+        "SELECT m.id, m.report_id, st.display_name, m.body, m.created_at FROM messages m "
+        "JOIN reports r ON r.id = m.report_id JOIN staff st ON st.id = m.staff_id "
+        f"WHERE m.review_state = 'pending' AND {condition} ORDER BY m.id",
+        params,
+    )
+    return [PendingReply(*row) for row in rows]
+
+
+def pending_reply_ids(db: Database, report_id: int) -> set[int]:
+    rows = db.execute(
+        "SELECT id FROM messages WHERE report_id = ? AND review_state = 'pending'", [report_id]
+    )
+    return {row[0] for row in rows}
+
+
+def approve_reply(db: Database, staff: Staff, report: Report, message_id: int, body: str) -> None:
+    """A supervisor lets a waiting reply go to the pupil, as written or corrected; what the
+    trainee wrote stays in the audit trail."""
+    require_work(db, staff, report.id)
+    if needs_review(db, staff):
+        raise NotAllowed("not_a_supervisor")
+    text = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
+    with transaction(db):
+        row = db.execute(
+            "SELECT body FROM messages WHERE id = ? AND report_id = ? AND review_state = 'pending'",
+            [message_id, report.id],
+        ).fetchone()
+        if row is None:
+            raise SubmissionError("already_reviewed")
+        db.execute(
+            "UPDATE messages SET body = ?, pupil_visible = 1, review_state = 'approved' "
+            "WHERE id = ?",
+            [text, message_id],
+        )
+        mark_replied(db, report.id, staff.id)
+        edited = {"written": row[0]} if text != row[0] else {}
+        record_event(db, report.id, staff.id, "reply_approved", message_id=message_id, **edited)

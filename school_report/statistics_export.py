@@ -1,0 +1,75 @@
+"""The statistics tables as files: CSV (UTF-8 with a BOM, so Excel reads Japanese) and .xlsx.
+
+Labels come from the caller (`label(kind, key)`), which knows the reader's language.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from school_report.statistics import Cell, Table
+
+LabelFn = Callable[[str, str], str]
+MAX_SHEET_TITLE = 31  # Excel's limit
+_SHEET_FORBIDDEN = str.maketrans({character: " " for character in "[]:*?/\\"})
+
+
+def _rows(table: Table, label: LabelFn) -> Iterator[list[Cell]]:
+    """The table as rows of a sheet: its heading row, then one row per table row."""
+    yield ["", *(label(*column) for column in table.columns)]
+    for row_label, cells in zip(table.rows, table.cells, strict=True):
+        yield [label(*row_label), *cells]
+
+
+def _title(table: Table, label: LabelFn) -> str:
+    return label("table", table.name)
+
+
+def to_csv(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
+    """Every table one after another, each under its title, a blank line between them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for line in heading:
+        writer.writerow([line])
+    for table in tables:
+        writer.writerow([])
+        writer.writerow([_title(table, label)])
+        writer.writerows(
+            ["" if cell is None else cell for cell in row] for row in _rows(table, label)
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    base = title.translate(_SHEET_FORBIDDEN)[:MAX_SHEET_TITLE]
+    name, number = base, 2
+    while name in used:
+        suffix = f" ({number})"
+        name, number = base[: MAX_SHEET_TITLE - len(suffix)] + suffix, number + 1
+    used.add(name)
+    return name
+
+
+def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
+    """One sheet per table: the heading lines, the title, then the table; counts stay numbers
+    and a hidden count is the text shown on the page ("<3" or "x")."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    bold = Font(bold=True)
+    for table in tables:
+        title = _title(table, label)
+        sheet = workbook.create_sheet(_sheet_title(title, used))
+        for line in heading:
+            sheet.append([line])
+        sheet.append([title])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+        for row in _rows(table, label):
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 28
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

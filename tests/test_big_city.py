@@ -1,0 +1,83 @@
+"""The benchmark's city generator (bench/generate.py), at a tiny scale, and the inbox it
+exposed as slow: paged by parts, it must still list exactly what the routing rule admits."""
+
+from bench.generate import GeneratedCity, generate_city
+from school_report.db import connect
+from school_report.reports import find_report_by_code, inbox
+from school_report.routing import inbox_condition
+from school_report.schools import school_for_entry_token
+from school_report.staff import authenticate, find_staff
+from tests.support import SECRET
+
+
+def _generated(seed: int = 7, known_codes: int = 0):
+    db = connect(":memory:")
+    city = generate_city(
+        db, secret=SECRET, schools=3, reports=200, seed=seed, known_codes=known_codes
+    )
+    return db, city
+
+
+def _reports(db) -> list[tuple]:
+    return db.execute("SELECT * FROM reports ORDER BY id").fetchall()
+
+
+def test_a_generated_city_has_what_was_asked_and_the_same_from_the_same_seed():
+    db, _ = _generated(known_codes=1)
+
+    assert db.execute("SELECT count(*) FROM schools").fetchone() == (3,)
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (201,)
+    no_pupil_message = db.execute(
+        "SELECT count(*) FROM reports r WHERE NOT EXISTS "
+        "(SELECT 1 FROM messages m WHERE m.report_id = r.id AND m.author = 'pupil')"
+    ).fetchone()
+    assert no_pupil_message == (0,)
+    assert _reports(db)[:200] == _reports(_generated()[0])
+    assert _reports(db)[:200] != _reports(_generated(seed=8)[0])
+
+
+def test_a_generated_city_can_be_logged_into_and_its_known_codes_open_their_reports():
+    db, city = _generated(known_codes=2)
+    first = city.schools[0]
+
+    assert school_for_entry_token(db, city.entry_tokens[first.id]) == first
+    for login in (GeneratedCity.nurse(1), GeneratedCity.team(3), GeneratedCity.centre):
+        assert authenticate(db, login, GeneratedCity.password) == find_staff(db, login)
+    assert len(city.known_codes) == 2
+    assert all(find_report_by_code(db, first, code) for code in city.known_codes)
+
+
+def _hand_over(db, report_id: int, to: str, by: int) -> None:
+    direction = "school_to_centre" if to == "centre" else "centre_to_school"
+    db.execute(
+        "INSERT INTO hand_overs (report_id, direction, to_recipient, staff_id, pupil_consent, "
+        "reason, created_at) VALUES (?, ?, ?, ?, 'agreed', 'bench', '2026-01-05T00:00:00+00:00')",
+        [report_id, direction, to, by],
+    )
+
+
+def test_every_inbox_lists_what_the_routing_rule_admits_handed_over_reports_included():
+    db, _ = _generated()
+    team, centre, nurse = (find_staff(db, x) for x in ("team001", "centre01", "nurse002"))
+    to_centre, to_nurse = (
+        db.execute(
+            "SELECT id FROM reports WHERE recipient = ? AND school_id = ? ORDER BY id LIMIT 1",
+            [recipient, school_id],
+        ).fetchone()[0]
+        for recipient, school_id in (("school_team", team.school_id), ("centre", nurse.school_id))
+    )
+    db.execute("UPDATE reports SET staff_unread = 1 WHERE id IN (?, ?)", [to_centre, to_nurse])
+    _hand_over(db, to_centre, "centre", team.id)
+    _hand_over(db, to_nurse, "nurse", centre.id)
+
+    for staff in (team, centre, nurse, find_staff(db, "nurse001")):
+        condition, params = inbox_condition(staff)
+        for limit in (5, 1000):
+            expected = db.execute(
+                f"SELECT r.id FROM reports r WHERE {condition} "
+                "ORDER BY r.staff_unread DESC, r.created_at DESC, r.id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+            assert [r.id for r in inbox(db, staff, limit)] == [row[0] for row in expected]
+    assert to_centre in {r.id for r in inbox(db, centre)}
+    assert to_nurse in {r.id for r in inbox(db, nurse)}

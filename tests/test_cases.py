@@ -1,0 +1,321 @@
+"""Triage and case work in the domain: urgency and why, the checklist, the queue's order and
+filters, status and outcome, assignment, notes, watch cases, coordination, supervisor review,
+the audit trail and the weekly review."""
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from school_report import case_review, cases, triage
+from school_report.audit import case_trail
+from school_report.case_file import case_file
+from school_report.reports import (
+    SubmissionError,
+    add_pupil_message,
+    pupil_report,
+    report_for_staff,
+    submit_report,
+    thread,
+)
+from school_report.schools import add_school
+from school_report.settings import get_setting, set_setting
+from school_report.staff import add_staff
+from tests.support import PASSWORD, topic_id, unique
+
+
+@pytest.fixture
+def school(db):
+    return add_school(db, "みなみ小学校", "elementary")
+
+
+@pytest.fixture
+def counsellor(db):
+    return add_staff(db, "sato", PASSWORD, "centre", display_name="佐藤")
+
+
+def report_to_centre(db, school, body="いえの ことで なやんでいる", topic="home"):
+    submit_report(db, school, topic_id(db, topic), "centre", body, submission_key=unique("k"))
+    return pupil_report(db, db.execute("SELECT max(id) FROM reports").fetchone()[0])
+
+
+def kinds(db, report):
+    return [event.kind for event in case_trail(db, report.id)]
+
+
+def test_danger_words_in_the_first_message_make_the_report_urgent_with_the_words_kept(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school, body="もう ｼﾆﾀｲ")
+    case = cases.case_of(db, report.id)
+    assert pupil_report(db, report.id).urgency == "urgent"
+    assert (case.urgency_source, case.urgency_reason) == ("danger_words", ["ｼﾆﾀｲ"])
+    assert not case.urgency_confirmed
+    assert kinds(db, report) == ["opened", "urgency_changed"]
+    raised = case_trail(db, report.id)[1]
+    assert (raised.staff_name, raised.detail["was"], raised.detail["to"]) == (
+        None,
+        "normal",
+        "urgent",
+    )
+
+
+def test_a_later_pupil_message_with_danger_words_raises_the_urgency_again(db, school, counsellor):
+    report = report_to_centre(db, school, body="ともだちと けんかした", topic="friends")
+    assert report.urgency == "normal"
+    add_pupil_message(db, report, "おとうさんに なぐられた")
+    assert pupil_report(db, report.id).urgency == "urgent"
+    assert cases.case_of(db, report.id).urgency_reason == ["なぐられた"]
+
+
+def test_a_message_without_danger_words_changes_no_urgency(db, school):
+    report = report_to_centre(db, school, body="ともだちを たすけられるかな", topic="friends")
+    add_pupil_message(db, report, "ありがとう")
+    assert pupil_report(db, report.id).urgency == "normal"
+    assert kinds(db, report) == ["opened"]
+
+
+def test_centre_lowers_an_urgency_and_the_change_and_who_made_it_are_kept(db, school, counsellor):
+    report = report_to_centre(db, school, body="しにたい")
+    triage.set_urgency(db, counsellor, report, "high")
+    case = cases.case_of(db, report.id)
+    assert pupil_report(db, report.id).urgency == "high"
+    assert (case.urgency_source, case.urgency_confirmed_by) == ("staff", "佐藤")
+    lowered = case_trail(db, report.id)[-1]
+    assert (lowered.kind, lowered.staff_name, lowered.detail) == (
+        "urgency_changed",
+        "佐藤",
+        {"was": "urgent", "to": "high", "reason": "staff"},
+    )
+
+
+def test_confirming_keeps_the_urgency_and_records_who_confirmed(db, school, counsellor):
+    report = report_to_centre(db, school, body="しにたい")
+    triage.confirm_urgency(db, counsellor, report)
+    case = cases.case_of(db, report.id)
+    assert case.urgency_confirmed and case.urgency_confirmed_by == "佐藤"
+    assert case.urgency_source == "danger_words"
+    assert kinds(db, report)[-1] == "urgency_confirmed"
+
+
+def test_a_ticked_checklist_item_makes_the_case_urgent_and_keeps_who_ticked(db, school, counsellor):
+    report = report_to_centre(db, school, body="おなかが すいた", topic="food_money")
+    assert report.urgency == "high"
+    triage.tick_checklist(db, counsellor, report, {"visible_injury"})
+    assert pupil_report(db, report.id).urgency == "urgent"
+    items = {item.key: item for item in triage.checklist(db, report.id)}
+    assert items["visible_injury"].ticked_by == "佐藤"
+    assert items["no_adult_today"].ticked_at is None
+    triage.tick_checklist(db, counsellor, report, set())
+    assert kinds(db, report)[-3:] == ["checklist_ticked", "urgency_changed", "checklist_unticked"]
+    with pytest.raises(SubmissionError):
+        triage.tick_checklist(db, counsellor, report, {"not_an_item"})
+
+
+def test_the_queue_puts_urgent_first_then_whoever_waited_longest(db, school, counsellor):
+    first = report_to_centre(db, school, body="いえの こと")
+    second = report_to_centre(db, school, body="いえの こと また")
+    urgent = report_to_centre(db, school, body="たたかれる")
+    db.execute(
+        "UPDATE reports SET created_at = ? WHERE id = ?",
+        [(datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="seconds"), second.id],
+    )
+    order = [row.report.id for row in triage.queue(db, counsellor, triage.QueueFilter())]
+    assert order == [urgent.id, second.id, first.id]
+
+
+def test_queue_filters_and_their_counts(db, school, counsellor):
+    other_school = add_school(db, "きた中学校", "junior_high")
+    mine = report_to_centre(db, school)
+    report_to_centre(db, other_school)
+    cases.assign(db, counsellor, mine, counsellor.id)
+    assert [
+        r.report.id for r in triage.queue(db, counsellor, triage.QueueFilter(assignee="me"))
+    ] == [mine.id]
+    by_school = triage.QueueFilter(school_id=other_school.id)
+    assert len(triage.queue(db, counsellor, by_school)) == 1
+    counts = triage.queue_counts(db, counsellor, triage.QueueFilter(assignee="me"))
+    assert counts.status["open"] == 1
+    assert {f.label_ja: f.count for f in counts.schools} == {"みなみ小学校": 1}
+    assert {f.value: f.count for f in counts.assignees} == {"": 1, str(counsellor.id): 1}
+
+
+def test_an_unanswered_report_is_overdue_after_its_minutes_of_opening_hours(db, school):
+    set_setting(db, "centre_hours", {"weekdays": list(range(7)), "open": "00:00", "close": "23:59"})
+    set_setting(db, "centre_holidays", {"public_holidays": False, "closed": [], "open": []})
+    report = report_to_centre(db, school, body="しにたい")
+    clock = triage.deadlines(db)
+    due = clock.due_at(pupil_report(db, report.id))
+    assert due is not None and 14 <= (due - datetime.now(UTC)).total_seconds() / 60 <= 15
+
+
+def test_opening_minutes_skip_the_hours_the_centre_is_closed(db):
+    hours = triage.centre_hours(db)
+    zone = triage.city_zone(db)
+    friday_evening = datetime(2026, 1, 16, 17, 50, tzinfo=zone)
+    # 15 minutes: 10 on Friday before 18:00, 5 on Monday after 10:00.
+    assert triage.opening_deadline(hours, friday_evening, 15) == datetime(
+        2026, 1, 19, 10, 5, tzinfo=zone
+    )
+    assert get_setting(db, "overdue_minutes") == {
+        "urgent": 15,
+        "high": 480,
+        "normal": 1440,
+        "low": 2400,
+    }
+
+
+def test_closing_needs_an_outcome_and_reopening_is_recorded(db, school, counsellor):
+    report = report_to_centre(db, school)
+    with pytest.raises(SubmissionError, match="outcome_missing"):
+        cases.set_status(db, counsellor, report, "closed")
+    cases.set_status(db, counsellor, report, "coordinating")
+    cases.set_status(db, counsellor, report, "closed", "not_genuine")
+    closed = cases.case_of(db, report.id)
+    assert (closed.outcome, closed.closed_at is not None) == ("not_genuine", True)
+    with pytest.raises(SubmissionError, match="messaging_closed"):
+        add_pupil_message(db, pupil_report(db, report.id), "まだ いる？")
+    cases.reopen(db, counsellor, report)
+    assert pupil_report(db, report.id).status == "in_progress"
+    assert cases.case_of(db, report.id).outcome is None
+    assert kinds(db, report)[-3:] == ["status_changed", "closed", "reopened"]
+    assert case_trail(db, report.id)[-1].detail == {"outcome": "not_genuine"}
+
+
+def test_a_case_can_be_assigned_only_to_a_colleague_of_the_same_inbox(db, school, counsellor):
+    report = report_to_centre(db, school)
+    nurse = add_staff(db, "nurse-a", PASSWORD, "nurse", school)
+    with pytest.raises(SubmissionError):
+        cases.assign(db, counsellor, report, nurse.id)
+    colleague = add_staff(db, "suzuki", PASSWORD, "centre", display_name="鈴木")
+    cases.assign(db, counsellor, report, colleague.id)
+    cases.assign(db, counsellor, report, counsellor.id)
+    assert cases.case_of(db, report.id).assignee_name == "佐藤"
+    reassigned = case_trail(db, report.id)[-1]
+    assert reassigned.detail == {"was": colleague.id, "to": counsellor.id, "to_name": "佐藤"}
+
+
+def test_internal_notes_are_never_in_the_pupils_thread(db, school, counsellor):
+    report = report_to_centre(db, school)
+    cases.add_note(db, counsellor, report, "ないぶメモ: 児童相談所に連絡予定")
+    assert [note.body for note in cases.notes_of(db, counsellor, report.id)] == [
+        "ないぶメモ: 児童相談所に連絡予定"
+    ]
+    assert all("ないぶメモ" not in m.body for m in thread(db, report.id, for_pupil=True))
+    with pytest.raises(SubmissionError, match="empty"):
+        cases.add_note(db, counsellor, report, "   ")
+
+
+def test_the_watch_flag_needs_a_reason_and_is_the_centres(db, school, counsellor):
+    report = report_to_centre(db, school)
+    with pytest.raises(SubmissionError, match="empty"):
+        cases.set_watch(db, counsellor, report, True, "")
+    cases.set_watch(db, counsellor, report, True, "同じ学校から3件目")
+    assert [r.report.id for r in triage.queue(db, counsellor, triage.QueueFilter(watch=True))] == [
+        report.id
+    ]
+    team = add_staff(db, "team-a", PASSWORD, "school_team", school)
+    with pytest.raises(cases.NotAllowed):
+        cases.set_watch(db, team, report, False)
+
+
+def test_an_abuse_notification_is_a_time_stamped_coordination_entry(db, school, counsellor):
+    report = report_to_centre(db, school)
+    at = datetime.now(UTC) - timedelta(minutes=30)
+    cases.log_coordination(
+        db,
+        counsellor,
+        report,
+        agency="child_guidance_centre",
+        contact_person="担当 田中",
+        summary="虐待通告を行った",
+        pupil_consent="not_asked",
+        abuse_notification=True,
+        contacted_at=at,
+    )
+    (entry,) = cases.coordination_of(db, report.id)
+    assert entry.abuse_notification and entry.contacted_at == at.isoformat(timespec="seconds")
+    assert case_trail(db, report.id)[-1].detail["abuse_notification"] is True
+    with pytest.raises(SubmissionError, match="in_the_future"):
+        cases.log_coordination(
+            db,
+            counsellor,
+            report,
+            agency="police",
+            contact_person="",
+            summary="x",
+            pupil_consent="agreed",
+            abuse_notification=False,
+            contacted_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    assert len(cases.coordination_of(db, report.id)) == 1
+
+
+def test_a_trainees_reply_waits_for_a_supervisor_before_the_pupil_sees_it(db, school, counsellor):
+    report = report_to_centre(db, school)
+    trainee = add_staff(db, "trainee", PASSWORD, "centre", display_name="研修生")
+    db.execute("UPDATE staff SET needs_review = 1 WHERE id = ?", [trainee.id])
+    cases.send_reply(db, trainee, report, "はなしてくれて ありがとう")
+    assert [m.author for m in thread(db, report.id, for_pupil=True)] == ["pupil"]
+    assert pupil_report(db, report.id).first_reply_at is None
+    (pending,) = cases.pending_replies(db, counsellor)
+    assert cases.pending_replies(db, trainee) == []
+    with pytest.raises(cases.NotAllowed):
+        cases.approve_reply(db, trainee, report, pending.message_id, "x")
+    cases.approve_reply(db, counsellor, report, pending.message_id, "はなしてくれて ありがとうね")
+    seen = thread(db, report.id, for_pupil=True)
+    assert seen[-1].body == "はなしてくれて ありがとうね"
+    assert pupil_report(db, report.id).status == "in_progress"
+    approved = case_trail(db, report.id)[-1]
+    assert (approved.kind, approved.detail["written"]) == (
+        "reply_approved",
+        "はなしてくれて ありがとう",
+    )
+    with pytest.raises(SubmissionError, match="already_reviewed"):
+        cases.approve_reply(db, counsellor, report, pending.message_id, "again")
+
+
+def test_nobody_can_edit_the_audit_trail(db, school, counsellor):
+    report = report_to_centre(db, school)
+    cases.set_headline(db, counsellor, report, "家庭での不安、本人は帰宅を拒否")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE case_events SET kind = 'nothing' WHERE report_id = ?", [report.id])
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("DELETE FROM case_events WHERE report_id = ?", [report.id])
+    assert kinds(db, report) == ["opened", "headline_changed"]
+
+
+def test_the_case_file_marks_danger_words_in_the_pupils_messages(db, school, counsellor):
+    report = report_to_centre(db, school, body="きのう けられた。いたい")
+    view = case_file(db, counsellor, report_for_staff(db, counsellor, report.id))
+    (pieces,) = view.highlights.values()
+    assert pieces == [("きのう ", False), ("けられた", True), ("。いたい", False)]
+    assert view.may_work and view.is_centre and view.may_approve
+
+
+def test_the_weekly_review_lists_open_cases_of_the_week_without_pupil_names(db, school, counsellor):
+    submit_report(
+        db,
+        school,
+        topic_id(db, "home"),
+        "centre",
+        "いえの こと",
+        submission_key="named",
+        pupil_name="やまだ はなこ",
+    )
+    report = pupil_report(db, db.execute("SELECT max(id) FROM reports").fetchone()[0])
+    cases.add_note(db, counsellor, report, "母親と面談の予定。\n二行目は出ない")
+    cases.set_watch(db, counsellor, report, True, "再発のおそれ")
+    today = datetime.now(triage.city_zone(db)).date()
+    (row,) = case_review.weekly_review(db, counsellor, today - timedelta(days=today.weekday()))
+    assert (row.report_id, row.school_kind, row.latest_note, row.watch_case) == (
+        report.id,
+        "elementary",
+        "母親と面談の予定。",
+        True,
+    )
+    assert "やまだ" not in repr(row)
+    assert case_review.weekly_review(db, counsellor, date(2020, 1, 6)) == []
+    team = add_staff(db, "team-b", PASSWORD, "school_team", school)
+    with pytest.raises(cases.NotAllowed):
+        case_review.weekly_review(db, team, date(2020, 1, 6))

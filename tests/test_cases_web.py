@@ -1,0 +1,166 @@
+"""Case work through the app in-process: who may reach which page, refusals that change
+nothing, the weekly review's CSV, and internal notes kept out of every pupil view."""
+
+import re
+
+import pytest
+
+from tests.support import return_code_in, send_report
+from tests.test_web import count, log_in
+
+CENTRE_ONLY_PAGES = (
+    "/staff?school=1",
+    "/staff?topic=1",
+    "/staff?watch=1",
+    "/staff/watch",
+    "/staff/coordination",
+    "/staff/weekly",
+    "/staff/weekly/print",
+    "/staff/weekly.csv",
+)
+
+
+def report_to(client, city, token, recipient="centre", body="いえの こと", **fields):
+    topic = "home" if recipient == "centre" else "bullying"
+    response = send_report(
+        client,
+        token,
+        city.db,
+        topic=topic,
+        recipient=recipient,
+        body=body,
+        key=f"{token}-{body}",
+        **fields,
+    )
+    return city.db.execute("SELECT max(id) FROM reports").fetchone()[0], return_code_in(
+        response.text
+    )
+
+
+def act(client, csrf, report_id, action, **form):
+    return client.post(
+        f"/staff/reports/{report_id}/case/{action}",
+        data={"csrf_token": csrf, **form},
+        follow_redirects=False,
+    )
+
+
+@pytest.mark.parametrize("role", ["nurse", "school_team"])
+def test_school_staff_cannot_reach_the_centres_queue_filters_log_or_review(client, city, role):
+    school, _ = city.school()
+    log_in(client, city.staff(role, school))
+    for page in CENTRE_ONLY_PAGES:
+        assert client.get(page).status_code == 403, page
+    assert client.get("/staff?status=closed&assignee=me").status_code == 200
+
+
+def test_school_staff_keep_status_assignment_notes_but_no_watch_or_coordination(client, city):
+    school, token = city.school()
+    team = city.staff("school_team", school)
+    report_id, _ = report_to(client, city, token, recipient="school_team")
+    csrf = log_in(client, team)
+    assert act(client, csrf, report_id, "status", status="monitoring").status_code == 303
+    assert act(client, csrf, report_id, "assign", assignee="me").status_code == 303
+    assert act(client, csrf, report_id, "note", body="担任と話す").status_code == 303
+    page = client.get(f"/staff/reports/{report_id}").text
+    assert "担任と話す" in page and "調整活動" not in page
+    for action, form in (
+        ("watch", {"watch": "1", "reason": "x"}),
+        ("coordination", {"agency": "police", "summary": "x", "pupil_consent": "agreed"}),
+    ):
+        assert act(client, csrf, report_id, action, **form).status_code == 403
+    assert city.db.execute(
+        "SELECT status, watch_case, assigned_to FROM reports WHERE id = ?", [report_id]
+    ).fetchone() == ("monitoring", 0, team.id)
+    assert count(city, "coordination") == 0
+
+
+def test_no_case_action_reaches_a_report_outside_the_staff_members_inbox(client, city):
+    school, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    csrf = log_in(client, city.staff("nurse", school))
+    events = count(city, "case_events")
+    for action in ("urgency", "checklist", "headline", "status", "assign", "note", "approve"):
+        assert act(client, csrf, report_id, action, body="leak?").status_code == 404, action
+    assert count(city, "case_events") == events and count(city, "notes") == 0
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "reason"),
+    [
+        ("note", {"body": "   "}, "まず"),
+        ("status", {"status": "closed"}, "結果"),
+        ("watch", {"watch": "1", "reason": ""}, "まず"),
+        ("urgency", {"urgency": "panic"}, "のこっていません"),
+        (
+            "coordination",
+            {"agency": "police", "summary": "x", "pupil_consent": "agreed", "contacted_at": "x"},
+            "日時",
+        ),
+    ],
+)
+def test_bad_case_input_is_refused_kindly_and_changes_nothing(client, city, action, form, reason):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    csrf = log_in(client, city.staff("centre"))
+    events = count(city, "case_events")
+    response = act(client, csrf, report_id, action, **form)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text and reason in response.text
+    assert count(city, "case_events") == events
+
+
+def test_htmx_gets_the_case_panel_back_with_the_change(client, city):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    csrf = log_in(client, city.staff("centre"))
+    response = client.post(
+        f"/staff/reports/{report_id}/case/headline",
+        data={"csrf_token": csrf, "headline": "帰宅をこわがっている"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="case-work"')
+    assert 'value="帰宅をこわがっている"' in response.text and "<html" not in response.text
+
+
+def test_the_weekly_csv_has_no_pupil_names_and_opens_in_a_spreadsheet(client, city):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token, pupil_name="やまだ はなこ", grade="3")
+    csrf = log_in(client, city.staff("centre"))
+    act(client, csrf, report_id, "headline", headline="母の不在が続く")
+    response = client.get("/staff/weekly.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    assert "母の不在が続く" in response.text and "やまだ" not in response.text
+    assert "やまだ" not in client.get("/staff/weekly").text
+    assert client.get("/staff/weekly?week=not-a-date").status_code == 400
+
+
+def test_an_internal_note_never_reaches_any_pupil_view(client, city):
+    _, token = city.school()
+    report_id, code = report_to(client, city, token)
+    csrf = log_in(client, city.staff("centre"))
+    act(client, csrf, report_id, "note", body="SECRET-NOTE 児童相談所へ連絡")
+    client.post(f"/staff/reports/{report_id}/reply", data={"csrf_token": csrf, "body": "きいたよ"})
+    views = [
+        client.get(f"/p/{token}"),
+        client.post(f"/p/{token}", data={"step": "open", "code": code}),
+        client.post(f"/p/{token}", data={"step": "write", "body": "ありがとう"}),
+    ]
+    for view in views:
+        assert view.status_code == 200
+        assert "SECRET-NOTE" not in view.text and "児童相談所" not in view.text
+    assert "きいたよ" in views[1].text
+
+
+def test_the_centres_queue_shows_filters_with_counts_and_the_reason_for_urgency(client, city):
+    school, token = city.school()
+    report_to(client, city, token, body="もう しにたい")
+    log_in(client, city.staff("centre"))
+    page = client.get(f"/staff?school={school.id}").text
+    assert re.search(r"緊急.*しにたい", page, re.S)
+    assert f'<option value="{school.id}" selected>{school.name} (1)</option>' in page
+    partial = client.get(f"/staff?school={school.id}", headers={"HX-Request": "true"}).text
+    assert "しにたい" in partial and "<form" not in partial

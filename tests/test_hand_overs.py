@@ -1,0 +1,228 @@
+"""Hand-overs between a school and the centre in the domain: who then sees the report, its
+messages and its notes, who answers it, what the pupil's consent allows, and what is recorded."""
+
+import pytest
+
+from school_report.cases import add_note, notes_of
+from school_report.hand_overs import (
+    HandOverRefused,
+    hand_over,
+    hand_over_targets,
+    pupil_notices,
+)
+from school_report.reports import (
+    add_pupil_message,
+    add_staff_reply,
+    inbox,
+    pupil_report,
+    report_for_staff,
+    submit_report,
+    thread,
+)
+from school_report.routing import answers_report
+from school_report.schools import add_school
+from school_report.staff import add_staff
+from tests.support import PASSWORD, topic_id, unique
+
+
+@pytest.fixture
+def school(db):
+    return add_school(db, "みなみ小学校", "elementary")
+
+
+@pytest.fixture
+def people(db, school):
+    other = add_school(db, "きた中学校", "junior_high")
+    return {
+        role: add_staff(db, unique(role), PASSWORD, role.split()[0], where)
+        for role, where in (
+            ("nurse", school),
+            ("school_team", school),
+            ("centre", None),
+            ("nurse elsewhere", other),
+        )
+    }
+
+
+def report(db, school, recipient="nurse", body="いえに かえりたくない"):
+    submit_report(db, school, topic_id(db, "home"), recipient, body, submission_key=unique("k"))
+    return pupil_report(db, db.execute("SELECT max(id) FROM reports").fetchone()[0])
+
+
+def refer(db, staff, sent, to="centre", consent="agreed", **fields):
+    fields = {"legal_duty": False, "reason": "福祉の相談です", **fields}
+    hand_over(db, staff, sent, to, pupil_consent=consent, **fields)
+
+
+def sees(db, staff, sent):
+    return report_for_staff(db, staff, sent.id) is not None
+
+
+def bodies(db, staff, sent):
+    return [m.body for m in thread(db, sent.id, for_pupil=False, viewer=staff)]
+
+
+def test_a_nurse_refers_a_report_and_the_centre_answers_it_while_the_school_reads_on(
+    db, school, people
+):
+    nurse, team, centre = people["nurse"], people["school_team"], people["centre"]
+    sent = report(db, school)
+    assert not sees(db, centre, sent)
+    refer(db, nurse, sent)
+    assert sees(db, centre, sent) and answers_report(db, centre, sent.id)
+    assert [r.id for r in inbox(db, centre)] == [sent.id]
+    assert sees(db, nurse, sent) and not answers_report(db, nurse, sent.id)
+    assert not sees(db, team, sent) and not sees(db, people["nurse elsewhere"], sent)
+    add_staff_reply(db, centre, sent, "センターです。おはなし きかせてね")
+    assert "センターです。おはなし きかせてね" in bodies(db, nurse, sent)
+
+
+def test_the_centre_brings_in_the_school_team_which_reads_the_thread_but_does_not_answer(
+    db, school, people
+):
+    centre, team, nurse = people["centre"], people["school_team"], people["nurse"]
+    sent = report(db, school, "centre")
+    assert hand_over_targets(db, centre, sent) == ["nurse", "school_team"]
+    refer(db, centre, sent, "school_team", reason="学校での見守りをお願いします")
+    assert sees(db, team, sent) and not answers_report(db, team, sent.id)
+    assert bodies(db, team, sent) == ["いえに かえりたくない"]
+    assert not sees(db, nurse, sent)
+    assert answers_report(db, centre, sent.id)
+    assert hand_over_targets(db, centre, sent) == ["nurse"]
+    assert hand_over_targets(db, team, sent) == []
+
+
+def test_a_summary_only_hand_over_shows_the_school_none_of_the_pupils_messages(db, school, people):
+    centre, nurse = people["centre"], people["nurse"]
+    sent = report(db, school, "centre")
+    refer(db, centre, sent, "nurse", shares="summary", summary="体調を気にかけてください")
+    assert sees(db, nurse, sent)
+    assert bodies(db, nurse, sent) == []
+    assert bodies(db, centre, sent) == ["いえに かえりたくない"]
+
+
+def test_a_summary_only_hand_over_needs_the_summary(db, school, people):
+    sent = report(db, school, "centre")
+    with pytest.raises(HandOverRefused) as refused:
+        refer(db, people["centre"], sent, "nurse", shares="summary", summary=" ")
+    assert refused.value.reason == "empty"
+    assert not sees(db, people["nurse"], sent)
+
+
+def test_internal_notes_stay_with_the_side_that_wrote_them(db, school, people):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school)
+    add_note(db, nurse, sent, "学校のメモ")
+    refer(db, nurse, sent)
+    add_note(db, centre, sent, "センター内部のメモ")
+    assert [n.body for n in notes_of(db, nurse, sent.id)] == ["学校のメモ"]
+    assert [n.body for n in notes_of(db, centre, sent.id)] == ["センター内部のメモ"]
+
+
+def test_a_message_the_pupil_keeps_from_the_school_is_never_shown_to_the_school(db, school, people):
+    centre, nurse = people["centre"], people["nurse"]
+    sent = report(db, school, "centre")
+    add_pupil_message(db, sent, "がっこうには いわないで", keep_from_school=True)
+    add_pupil_message(db, sent, "ありがとう")
+    refer(db, centre, sent, "nurse")
+    assert bodies(db, nurse, sent) == ["いえに かえりたくない", "ありがとう"]
+    kept = [m for m in thread(db, sent.id, for_pupil=False, viewer=centre) if m.keep_from_school]
+    assert [m.body for m in kept] == ["がっこうには いわないで"]
+
+
+def test_a_referring_school_does_not_read_what_the_pupil_then_keeps_from_it(db, school, people):
+    nurse = people["nurse"]
+    sent = report(db, school)
+    refer(db, nurse, sent)
+    add_pupil_message(db, sent, "せんせいには ないしょ", keep_from_school=True)
+    assert "せんせいには ないしょ" not in bodies(db, nurse, sent)
+    assert "せんせいには ないしょ" in bodies(db, people["centre"], sent)
+
+
+def test_asking_to_keep_a_message_from_the_school_is_ignored_while_the_school_has_the_thread(
+    db, school, people
+):
+    nurse = people["nurse"]
+    sent = report(db, school)
+    add_pupil_message(db, sent, "ほけんの せんせいへ", keep_from_school=True)
+    assert "ほけんの せんせいへ" in bodies(db, nurse, sent)
+
+
+@pytest.mark.parametrize(
+    ("who", "recipient", "to", "consent"),
+    [
+        ("nurse", "nurse", "centre", "refused"),
+        ("centre", "centre", "nurse", "refused"),
+        ("centre", "centre", "school_team", "not_asked"),
+    ],
+)
+def test_without_the_pupils_agreement_a_hand_over_needs_a_legal_duty(
+    db, school, people, who, recipient, to, consent
+):
+    sent = report(db, school, recipient)
+    with pytest.raises(HandOverRefused) as refused:
+        refer(db, people[who], sent, to, consent)
+    assert refused.value.reason == "consent_needed"
+    assert db.execute("SELECT count(*) FROM hand_overs").fetchone() == (0,)
+    refer(db, people[who], sent, to, consent, legal_duty=True, reason="虐待の疑い（通告義務）")
+    assert db.execute("SELECT pupil_consent, legal_duty FROM hand_overs").fetchone() == (
+        consent,
+        1,
+    )
+
+
+def test_a_school_may_refer_without_having_asked(db, school, people):
+    sent = report(db, school)
+    refer(db, people["nurse"], sent, consent="not_asked")
+    assert sees(db, people["centre"], sent)
+
+
+@pytest.mark.parametrize(
+    ("who", "to"),
+    [
+        ("school_team", "centre"),  # not theirs: the pupil wrote to the nurse
+        ("nurse elsewhere", "centre"),
+        ("nurse", "school_team"),  # a school refers to the centre only
+        ("centre", "nurse"),  # the centre does not have it yet
+    ],
+)
+def test_only_who_answers_a_report_may_hand_it_over_and_only_as_the_rules_allow(
+    db, school, people, who, to
+):
+    sent = report(db, school)
+    with pytest.raises(HandOverRefused) as refused:
+        refer(db, people[who], sent, to)
+    assert refused.value.reason == "hand_over_not_possible"
+    assert db.execute("SELECT count(*) FROM hand_overs").fetchone() == (0,)
+
+
+def test_a_report_is_referred_once_and_its_trail_records_it(db, school, people):
+    nurse = people["nurse"]
+    sent = report(db, school)
+    refer(db, nurse, sent)
+    with pytest.raises(HandOverRefused):
+        refer(db, nurse, sent)
+    (detail,) = db.execute(
+        "SELECT detail FROM case_events WHERE report_id = ? AND kind = 'handed_over'", [sent.id]
+    ).fetchone()
+    assert '"to": "centre"' in detail and '"consent": "agreed"' in detail
+
+
+def test_an_empty_reason_is_refused_and_nothing_is_recorded(db, school, people):
+    sent = report(db, school)
+    with pytest.raises(HandOverRefused) as refused:
+        refer(db, people["nurse"], sent, reason="   ")
+    assert refused.value.reason == "empty"
+    assert db.execute("SELECT count(*) FROM case_events WHERE kind = 'handed_over'").fetchone() == (
+        0,
+    )
+
+
+def test_the_pupil_is_told_who_knows_and_on_what_ground_never_the_staffs_own_words(
+    db, school, people
+):
+    sent = report(db, school)
+    refer(db, people["nurse"], sent, consent="agreed", reason="ないしょの りゆう")
+    (notice,) = pupil_notices(db, sent.id)
+    assert (notice.to_recipient, notice.pupil_agreed, notice.legal_duty) == ("centre", True, False)
+    assert "ないしょ" not in repr(notice)

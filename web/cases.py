@@ -1,0 +1,319 @@
+"""Case work in the staff pages: the inbox (for the centre, the city-wide triage queue), the
+case panel beside a report, the watch-case list, the coordination log and the weekly review."""
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+
+from starlette.datastructures import FormData, QueryParams
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from school_report import case_review, cases, triage
+from school_report.case_file import case_file
+from school_report.hours import city_zone
+from school_report.migrations import STATUSES
+from school_report.reports import Report, SubmissionError, unread_count
+from school_report.staff import Staff
+from web import i18n
+from web.database import call_domain
+from web.forms import one
+from web.staff import _render, _report, _report_view, current_staff, staff_form
+from web.templating import is_htmx
+
+NO_INBOX_ROLES = ("admin", "school_admin")
+
+
+def _optional_int(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise HTTPException(400, "bad_form")
+    return int(value)
+
+
+def queue_filter(query: QueryParams, staff: Staff) -> triage.QueueFilter:
+    """The filters in the address; school staff may only choose status and assignee."""
+    status = query.get("status") or "open"
+    assignee = query.get("assignee", "")
+    if status not in (*STATUSES, "open", "all") or not (
+        assignee in ("", "me", "none") or assignee.isdigit()
+    ):
+        raise HTTPException(400, "bad_form")
+    filters = triage.QueueFilter(
+        school_id=_optional_int(query.get("school", "")),
+        topic_id=_optional_int(query.get("topic", "")),
+        status=status,
+        assignee=assignee,
+        watch=query.get("watch") == "1",
+    )
+    if filters.centre_only and staff.role != "centre":
+        raise HTTPException(403, "centre_only")
+    return filters
+
+
+async def inbox(request: Request) -> Response:
+    staff = await current_staff(request)
+    if staff.role in NO_INBOX_ROLES:  # they have no inbox: their work is the admin pages
+        return RedirectResponse("/staff/admin", status_code=303)
+    filters = queue_filter(request.query_params, staff)
+    context = {
+        "filters": filters,
+        "query": str(request.query_params),
+        "rows": await call_domain(request, triage.queue, staff, filters),
+        "unread": await call_domain(request, unread_count, staff),
+        "pending": await call_domain(request, cases.pending_replies, staff),
+    }
+    if is_htmx(request):
+        return _render(request, staff, "staff/_inbox_rows.html", context)
+    context["counts"] = await call_domain(request, triage.queue_counts, staff, filters)
+    context["colleagues"] = await call_domain(request, cases.colleagues, staff)
+    return _render(request, staff, "staff/inbox.html", context)
+
+
+async def _centre_staff(request: Request) -> Staff:
+    staff = await current_staff(request)
+    if staff.role != "centre":
+        raise HTTPException(403, "centre_only")
+    return staff
+
+
+async def watch_list(request: Request) -> Response:
+    staff = await _centre_staff(request)
+    filters = triage.QueueFilter(watch=True)
+    rows = await call_domain(request, triage.queue, staff, filters)
+    return _render(request, staff, "staff/watch.html", {"rows": rows})
+
+
+async def coordination_log(request: Request) -> Response:
+    staff = await _centre_staff(request)
+    entries = await call_domain(request, cases.coordination_log, staff)
+    return _render(request, staff, "staff/coordination.html", {"entries": entries})
+
+
+# The case panel beside a report
+
+Action = Callable[[Request, Staff, Report, FormData], Awaitable[None]]
+
+
+async def _urgency(request, staff, report, form) -> None:
+    if one(form, "confirm"):
+        await call_domain(request, triage.confirm_urgency, staff, report)
+    else:
+        await call_domain(request, triage.set_urgency, staff, report, one(form, "urgency"))
+
+
+async def _checklist(request, staff, report, form) -> None:
+    keys = {str(key) for key in form.getlist("item")}
+    await call_domain(request, triage.tick_checklist, staff, report, keys)
+
+
+async def _headline(request, staff, report, form) -> None:
+    await call_domain(request, cases.set_headline, staff, report, one(form, "headline"))
+
+
+async def _status(request, staff, report, form) -> None:
+    outcome = one(form, "outcome") or None
+    await call_domain(request, cases.set_status, staff, report, one(form, "status"), outcome)
+
+
+async def _reopen(request, staff, report, form) -> None:
+    await call_domain(request, cases.reopen, staff, report)
+
+
+async def _assign(request, staff, report, form) -> None:
+    chosen = one(form, "assignee")
+    assignee = staff.id if chosen == "me" else _optional_int(chosen)
+    await call_domain(request, cases.assign, staff, report, assignee)
+
+
+async def _note(request, staff, report, form) -> None:
+    await call_domain(request, cases.add_note, staff, report, one(form, "body"))
+
+
+async def _watch(request, staff, report, form) -> None:
+    watch = one(form, "watch") == "1"
+    await call_domain(request, cases.set_watch, staff, report, watch, one(form, "reason"))
+
+
+async def _local_time(request: Request, text: str) -> datetime:
+    """A `datetime-local` field, read in the city's zone; empty means now."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        local = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise SubmissionError("bad_date") from error
+    return local.replace(tzinfo=await call_domain(request, city_zone))
+
+
+async def _coordination(request, staff, report, form) -> None:
+    await call_domain(
+        request,
+        cases.log_coordination,
+        staff,
+        report,
+        agency=one(form, "agency"),
+        contact_person=one(form, "contact_person"),
+        summary=one(form, "summary"),
+        pupil_consent=one(form, "pupil_consent"),
+        abuse_notification=one(form, "abuse_notification") == "1",
+        contacted_at=await _local_time(request, one(form, "contacted_at")),
+    )
+
+
+async def _approve(request, staff, report, form) -> None:
+    message_id = _optional_int(one(form, "message_id"))
+    if message_id is None:
+        raise HTTPException(400, "bad_form")
+    await call_domain(request, cases.approve_reply, staff, report, message_id, one(form, "body"))
+
+
+ACTIONS: dict[str, Action] = {
+    "urgency": _urgency,
+    "checklist": _checklist,
+    "headline": _headline,
+    "status": _status,
+    "reopen": _reopen,
+    "assign": _assign,
+    "note": _note,
+    "watch": _watch,
+    "coordination": _coordination,
+    "approve": _approve,
+}
+
+
+async def case_action(request: Request) -> Response:
+    """One change to a case. htmx gets the case panel back; a plain form, the report page."""
+    staff = await current_staff(request)
+    report = await _report(request, staff)
+    action = ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise HTTPException(404, "not_found")
+    form = await staff_form(request)
+    try:
+        await action(request, staff, report, form)
+    except cases.NotAllowed as refused:
+        raise HTTPException(403, refused.reason) from refused
+    except SubmissionError as error:
+        context = {"case_error": error.reason, "error_in": request.path_params["action"]}
+        context["drafts"] = {name: one(form, name) for name in form if name != "csrf_token"}
+        return await _case_view(request, staff, report, context, status=400)
+    if is_htmx(request) and request.path_params["action"] != "approve":
+        return await _case_view(request, staff, await _report(request, staff))
+    anchor = "latest" if request.path_params["action"] == "approve" else "case-work"
+    return RedirectResponse(f"/staff/reports/{report.id}#{anchor}", status_code=303)
+
+
+async def _case_view(request, staff, report, context=None, status=200) -> Response:
+    if is_htmx(request) and request.path_params["action"] != "approve":
+        context = {
+            "report": report,
+            "case": await call_domain(request, case_file, staff, report),
+            **(context or {}),
+        }
+        return _render(request, staff, "staff/_case_work.html", context, status)
+    return await _report_view(request, staff, report, context, status)
+
+
+# The weekly case review (支援方針会議)
+
+
+async def _week(request: Request) -> date:
+    """The Monday of the week asked for (?week=YYYY-MM-DD, any day of it); this week if none."""
+    asked = request.query_params.get("week")
+    try:
+        day = date.fromisoformat(asked) if asked else await _today(request)
+    except ValueError as error:
+        raise HTTPException(400, "bad_form") from error
+    return day - timedelta(days=day.weekday())
+
+
+async def _today(request: Request) -> date:
+    return datetime.now(UTC).astimezone(await call_domain(request, city_zone)).date()
+
+
+async def _review(request: Request, template: str) -> Response:
+    staff = await _centre_staff(request)
+    week = await _week(request)
+    context = {
+        "week": week,
+        "week_end": week + timedelta(days=6),
+        "previous_week": week - timedelta(days=7),
+        "next_week": week + timedelta(days=7),
+        "rows": await call_domain(request, case_review.weekly_review, staff, week),
+    }
+    return _render(request, staff, template, context)
+
+
+async def weekly_review(request: Request) -> Response:
+    return await _review(request, "staff/weekly.html")
+
+
+async def weekly_review_print(request: Request) -> Response:
+    return await _review(request, "staff/weekly_print.html")
+
+
+def _label(msgid: str) -> str:
+    return str(i18n.gettext(msgid))
+
+
+# The CSV says the same as the page; these are the same msgids as staff/_names.html.
+_URGENCY = {"urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low"}
+_STATUS = {
+    "new": "New",
+    "in_progress": "In progress",
+    "coordinating": "Coordinating",
+    "monitoring": "Monitoring",
+    "closed": "Closed",
+}
+_SCHOOL_KIND = {"elementary": "Elementary", "junior_high": "Junior high", "high": "High school"}
+
+
+async def weekly_review_csv(request: Request) -> Response:
+    staff = await _centre_staff(request)
+    week = await _week(request)
+    rows = await call_domain(request, case_review.weekly_review, staff, week)
+    language = i18n.current_language.get()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = ("Report", "Opened", "Topic", "School level", "Urgency", "Status", "Assigned to")
+    writer.writerow([_label(h) for h in (*header, "Headline", "Latest note", "Watch case")])
+    for row in rows:
+        writer.writerow(
+            [
+                row.report_id,
+                row.created_at[:10],
+                row.topic_ja if language == "ja" else row.topic_en,
+                _label(_SCHOOL_KIND[row.school_kind]),
+                _label(_URGENCY[row.urgency]),
+                _label(_STATUS[row.status]),
+                row.assignee_name or "",
+                row.headline or "",
+                row.latest_note or "",
+                row.watch_reason if row.watch_case else "",
+            ]
+        )
+    # A byte-order mark so that spreadsheet programs read the Japanese as UTF-8.
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="case-review-{week.isoformat()}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+routes = [
+    Route("/staff", inbox),
+    Route("/staff/watch", watch_list),
+    Route("/staff/coordination", coordination_log),
+    Route("/staff/weekly", weekly_review),
+    Route("/staff/weekly/print", weekly_review_print),
+    Route("/staff/weekly.csv", weekly_review_csv),
+    Route("/staff/reports/{report_id:int}/case/{action}", case_action, methods=["POST"]),
+]

@@ -1,0 +1,39 @@
+"""Handing a report over between a school and the centre, from the staff report page."""
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from school_report import hand_overs
+from web.database import call_domain
+from web.forms import one
+from web.staff import _report, _report_view, current_staff, staff_form
+
+FIELDS = ("to_recipient", "pupil_consent", "legal_duty", "reason", "shares", "summary")
+
+
+async def hand_over(request: Request) -> Response:
+    staff = await current_staff(request)
+    report = await _report(request, staff)
+    form = await staff_form(request)
+    draft = {name: one(form, name) for name in FIELDS}
+    try:
+        await call_domain(
+            request,
+            hand_overs.hand_over,
+            staff,
+            report,
+            draft["to_recipient"],
+            pupil_consent=draft["pupil_consent"],
+            legal_duty=draft["legal_duty"] == "1",
+            reason=draft["reason"],
+            shares=draft["shares"] or "thread",
+            summary=draft["summary"],
+        )
+    except hand_overs.HandOverRefused as error:
+        context = {"hand_over_error": error.reason, "hand_over_draft": draft}
+        return await _report_view(request, staff, report, context, status=400)
+    return RedirectResponse(f"/staff/reports/{report.id}#hand-over", status_code=303)
+
+
+routes = [Route("/staff/reports/{report_id:int}/hand-over", hand_over, methods=["POST"])]
