@@ -10,7 +10,7 @@ centre's.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
@@ -332,7 +332,7 @@ def log_coordination(
                 text,
                 pupil_consent,
                 int(abuse_notification),
-                contacted_at.isoformat(timespec="seconds"),
+                contacted_at.astimezone(UTC).isoformat(timespec="seconds"),
                 now_iso(),
             ],
         )

@@ -14,7 +14,7 @@ import os
 import re
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -214,7 +214,9 @@ def queue_digests(db: Database, now: datetime | None = None) -> int:
     one a day each (safe to call again); the number queued."""
     now = now or utc_now()
     local = now.astimezone(city_zone(db))
-    today = local.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(timespec="seconds")
+    # Stored times are UTC text, so the local midnight is compared in UTC too.
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    today = midnight.isoformat(timespec="seconds")
     queued = 0
     with transaction(db):
         set_setting(db, "mail_digest_day", local.date().isoformat())

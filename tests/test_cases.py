@@ -4,6 +4,7 @@ the audit trail and the weekly review."""
 
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -249,6 +250,26 @@ def test_an_abuse_notification_is_a_time_stamped_coordination_entry(db, school, 
             contacted_at=datetime.now(UTC) + timedelta(hours=1),
         )
     assert len(cases.coordination_of(db, report.id)) == 1
+
+
+def test_a_contact_entered_in_the_citys_time_is_kept_in_utc_like_every_other_time(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school)
+    tokyo = datetime(2026, 4, 1, 8, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+    cases.log_coordination(
+        db,
+        counsellor,
+        report,
+        agency="school",
+        contact_person="",
+        summary="担任に連絡",
+        pupil_consent="agreed",
+        abuse_notification=False,
+        contacted_at=tokyo,
+    )
+    (entry,) = cases.coordination_of(db, report.id)
+    assert entry.contacted_at == "2026-03-31T23:30:00+00:00"
 
 
 def test_a_trainees_reply_waits_for_a_supervisor_before_the_pupil_sees_it(db, school, counsellor):
