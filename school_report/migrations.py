@@ -238,7 +238,7 @@ READINGS = ("kana", "ruby", "plain")
 
 
 @migrations()
-def m020_city_administration(db: Database) -> None:
+def m003_city_administration(db: Database) -> None:
     """A school's reading level (furigana or not) and the admin audit log."""
     db.execute(
         "ALTER TABLE schools ADD COLUMN reading TEXT NOT NULL DEFAULT 'plain' "
@@ -268,7 +268,7 @@ def m020_city_administration(db: Database) -> None:
 
 
 @migrations()
-def m030_security(db: Database) -> None:
+def m004_security(db: Database) -> None:
     """Two-factor sign-in, login throttling, submission limits, legal hold and retention."""
     for column, definition in (
         ("totp_secret", "TEXT"),
@@ -323,7 +323,7 @@ HAND_OVER_SHARES = ("thread", "summary")
 
 
 @migrations()
-def m070_hand_overs_and_mail(db: Database) -> None:
+def m005_hand_overs_and_mail(db: Database) -> None:
     """Staff e-mail notifications (an outbox), what a hand-over shares, and a pupil's request
     to keep a message from the school."""
     db.execute(
@@ -364,7 +364,7 @@ REVIEW_STATES = ("pending", "approved")
 
 
 @migrations()
-def m010_triage(db: Database) -> None:
+def m006_triage(db: Database) -> None:
     """Triage: why a report has its urgency and who confirmed it, the emergency checklist,
     replies waiting for a supervisor, and the city settings triage reads."""
     for column, definition in (
@@ -425,11 +425,11 @@ def m010_triage(db: Database) -> None:
 
 
 @migrations()
-def m050_topic_labels(db: Database) -> None:
+def m007_topic_labels(db: Database) -> None:
     """Topic labels in the pupil languages beyond Japanese and English: one JSON object per
     topic, {"pt-BR": …, "zh-Hans": …, "vi": …, "fil": …}; label_ja and label_en stay."""
     db.execute("ALTER TABLE topics ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'")
-    seeds = json.loads((DATA / "m050_topic_labels.json").read_text(encoding="utf-8"))
+    seeds = json.loads((DATA / "m007_topic_labels.json").read_text(encoding="utf-8"))
     for slug, labels in seeds.items():
         db.execute(
             "UPDATE topics SET labels = ? WHERE slug = ?",
@@ -559,7 +559,7 @@ def _message_report(row: str, sign: int) -> str:
 
 
 @migrations()
-def m060_statistics_counts(db: Database) -> None:
+def m008_statistics_counts(db: Database) -> None:
     """Counts per UTC month and day of every statistics dimension, kept by triggers, so a
     year's figures for a million reports sum a few ten thousand rows instead of scanning them.
     Counts follow the reports: a change of status or a deleted case moves or removes them."""
@@ -607,4 +607,103 @@ def m060_statistics_counts(db: Database) -> None:
         f"FROM ({statistics_dimension_rows(reports_with_messages)}) AS d, "
         "(SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g "
         "GROUP BY g.grain, bucket, d.dim, d.value"
+    )
+
+
+# What the centre's queue filters by: counts are kept per combination (`queue_counts`).
+QUEUE_COUNT_COLUMNS = (
+    "answered_by",
+    "school_id",
+    "topic_id",
+    "status",
+    "assigned_to",
+    "watch_case",
+)
+
+
+def _queue_count(row: str, sign: int) -> str:
+    """Statements that add (sign 1) or take away (-1) the report `row` (NEW or OLD) from its
+    combination's count; NULL (nobody assigned) is a value here, hence IS."""
+    match = " AND ".join(f"{column} IS {row}.{column}" for column in QUEUE_COUNT_COLUMNS)
+    change = f"UPDATE queue_counts SET reports = reports + ({sign}) WHERE {match};"
+    if sign > 0:
+        values = ", ".join(f"{row}.{column}" for column in QUEUE_COUNT_COLUMNS)
+        return f"{change} INSERT INTO queue_counts SELECT {values}, 1 WHERE changes() = 0;"
+    return f"{change} DELETE FROM queue_counts WHERE {match} AND reports = 0;"
+
+
+@migrations()
+def m009_queue_order(db: Database) -> None:
+    """Inboxes and the triage queue read in index order, and their filter counts kept, whatever
+    the size of the city.
+
+    `answered_by` is the recipient whose inbox holds the pupil's thread now: the one the pupil
+    chose, or the centre once a school has referred the report to it (a trigger keeps it).
+    `urgency_rank` and `waiting_since` name the triage order's terms so one index serves it;
+    the open-case indexes hold only what is not closed, a small part of a city's year.
+    `queue_counts` holds how many reports share each combination of what the centre filters
+    by, kept by triggers as `statistics_counts` is; `queue_changes.version` moves whenever a
+    report could change inbox or count, so counts can be kept in memory until it moves."""
+    rank = " ".join(f"WHEN '{urgency}' THEN {n}" for n, urgency in enumerate(URGENCIES))
+    columns = ", ".join(QUEUE_COUNT_COLUMNS)
+    _run(
+        db,
+        "ALTER TABLE reports ADD COLUMN answered_by TEXT REFERENCES recipients(slug)",
+        "UPDATE reports SET answered_by = CASE WHEN id IN (SELECT report_id FROM hand_overs "
+        "WHERE to_recipient = 'centre') THEN 'centre' ELSE recipient END",
+        "ALTER TABLE reports ADD COLUMN urgency_rank INTEGER "
+        f"GENERATED ALWAYS AS (CASE urgency {rank} END) VIRTUAL",
+        "ALTER TABLE reports ADD COLUMN waiting_since TEXT "
+        "GENERATED ALWAYS AS (CASE WHEN first_reply_at IS NULL THEN created_at END) VIRTUAL",
+        "CREATE INDEX reports_open_queue ON reports (answered_by, urgency_rank, "
+        "waiting_since IS NULL, waiting_since, staff_unread DESC, last_pupil_message_at DESC, id) "
+        "WHERE status != 'closed'",
+        "CREATE INDEX reports_open_cases ON reports "
+        "(answered_by, school_id, topic_id, status, assigned_to, watch_case) "
+        "WHERE status != 'closed'",
+        "CREATE INDEX reports_by_status ON reports (answered_by, status, closed_at)",
+        "CREATE INDEX reports_newest ON reports (answered_by, created_at)",
+        "CREATE INDEX reports_unread ON reports (answered_by, school_id) WHERE staff_unread = 1",
+        "CREATE INDEX reports_school_recipient ON reports "
+        "(school_id, recipient, status, staff_unread, created_at)",
+        # Supervisors' queue: the few waiting replies first, then their reports.
+        "DROP INDEX messages_pending_review",
+        "CREATE INDEX messages_pending_review ON messages (review_state, id) "
+        "WHERE review_state = 'pending'",
+        "DROP INDEX reports_triage",
+        "DROP INDEX reports_centre_inbox",
+        "DROP INDEX reports_school_inbox",
+        """CREATE TRIGGER reports_referred_to_centre AFTER INSERT ON hand_overs
+            WHEN NEW.to_recipient = 'centre' BEGIN
+            UPDATE reports SET answered_by = 'centre' WHERE id = NEW.report_id; END""",
+        """CREATE TABLE queue_counts (
+            answered_by TEXT NOT NULL,
+            school_id INTEGER NOT NULL,
+            topic_id INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            assigned_to INTEGER,
+            watch_case INTEGER NOT NULL,
+            reports INTEGER NOT NULL
+        )""",
+        f"CREATE INDEX queue_counts_key ON queue_counts ({columns})",
+        f"INSERT INTO queue_counts SELECT {columns}, count(*) FROM reports GROUP BY {columns}",
+        """CREATE TABLE queue_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            instance TEXT NOT NULL,
+            version INTEGER NOT NULL
+        )""",
+        f"INSERT INTO queue_changes VALUES (1, '{secrets.token_hex(8)}', 0)",
+    )
+    bump = "UPDATE queue_changes SET version = version + 1;"
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in QUEUE_COUNT_COLUMNS)
+    _run(
+        db,
+        f"""CREATE TRIGGER queue_report_added AFTER INSERT ON reports BEGIN
+            {_queue_count("NEW", 1)} {bump} END""",
+        f"""CREATE TRIGGER queue_report_removed AFTER DELETE ON reports BEGIN
+            {_queue_count("OLD", -1)} {bump} END""",
+        f"""CREATE TRIGGER queue_report_changed AFTER UPDATE ON reports WHEN {changed} BEGIN
+            {_queue_count("OLD", -1)} {_queue_count("NEW", 1)} {bump} END""",
+        # A hand-over to a school puts the report in its inbox too.
+        f"CREATE TRIGGER queue_hand_over_added AFTER INSERT ON hand_overs BEGIN {bump} END",
     )

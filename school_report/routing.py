@@ -47,35 +47,34 @@ def check_route(db: Database, topic_id: int, recipient_slug: str) -> tuple[Topic
     return topic, chosen
 
 
-_HANDED_TO = "r.id IN (SELECT h.report_id FROM hand_overs h WHERE h.to_recipient = ?)"
-_CENTRE_ANSWERS = f"(r.recipient = 'centre' OR {_HANDED_TO})"
-
-
 def inbox_condition(staff: Staff) -> tuple[str, list]:
     """SQL over `reports r` selecting exactly the reports in this staff member's inbox: those
     the pupil sent them and those handed over to them. A school that referred a report to the
-    centre keeps it (to read); the single place that decides who sees which report."""
+    centre keeps it (to read); the single place that decides who sees which report.
+
+    Each side of a school's OR stands alone (its reports to this recipient; the few handed
+    over to it) so that SQLite reads each through an index, not all the school's reports."""
     if staff.role == "centre":
         return answer_condition(staff)
     if staff.role in ("nurse", "school_team"):
         return (
-            f"r.school_id = ? AND (r.recipient = ? OR {_HANDED_TO})",
-            [staff.school_id, staff.role, staff.role],
+            "((r.school_id = ? AND r.recipient = ?) OR r.id IN (SELECT h.report_id "
+            "FROM hand_overs h JOIN reports hr ON hr.id = h.report_id "
+            "WHERE h.to_recipient = ? AND hr.school_id = ?))",
+            [staff.school_id, staff.role, staff.role, staff.school_id],
         )
     return "0", []
 
 
 def answer_condition(staff: Staff) -> tuple[str, list]:
     """SQL over `reports r` selecting the reports this staff member answers: the pupil's thread
-    is with them. After a school refers a report to the centre, the centre answers it; a
-    school brought in by the centre reads what the centre shares but does not answer."""
+    is with them (`answered_by`). After a school refers a report to the centre, the centre
+    answers it; a school brought in by the centre reads what the centre shares but does not
+    answer."""
     if staff.role == "centre":
-        return _CENTRE_ANSWERS, ["centre"]
+        return "r.answered_by = 'centre'", []
     if staff.role in ("nurse", "school_team"):
-        return (
-            f"r.school_id = ? AND r.recipient = ? AND NOT {_HANDED_TO}",
-            [staff.school_id, staff.role, "centre"],
-        )
+        return "r.answered_by = ? AND r.school_id = ?", [staff.role, staff.school_id]
     return "0", []
 
 
@@ -113,4 +112,4 @@ def answers_report(db: Database, staff: Staff, report_id: int) -> bool:
 
 def centre_answers(db: Database, report_id: int) -> bool:
     """Whether the pupil's thread is with the centre (sent to it, or referred to it)."""
-    return _holds(db, report_id, _CENTRE_ANSWERS, ["centre"])
+    return _holds(db, report_id, "r.answered_by = 'centre'", [])

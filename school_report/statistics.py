@@ -212,22 +212,15 @@ def _dimension_counts(
 def _activity_counts(
     db: Database, table: str, column: str, key: str, low: datetime, high: datetime, school_id
 ) -> list[tuple]:
-    """(key, rows, abuse notifications) of the rows of `table` whose `column` time lies in
-    [low, high). Times may carry any offset: the index narrows to a day either side and
-    unixepoch decides."""
+    """(key, rows, abuse notifications) of the rows of `table` whose `column` time (UTC text,
+    like every stored time) lies in [low, high)."""
     abuse = "sum(abuse_notification)" if table == "coordination" else "0"
     school = "AND report_id IN (SELECT id FROM reports WHERE school_id = ?)" if school_id else ""
     sql = (
         f"SELECT {key}, count(*), {abuse} FROM {table} "
-        f"WHERE {column} >= ? AND {column} < ? "
-        f"AND unixepoch({column}) >= ? AND unixepoch({column}) < ? {school} GROUP BY {key}"
+        f"WHERE {column} >= ? AND {column} < ? {school} GROUP BY {key}"
     )
-    params = [
-        _iso(low - timedelta(days=1)),
-        _iso(high + timedelta(days=1)),
-        int(low.timestamp()),
-        int(high.timestamp()),
-    ] + ([school_id] if school_id else [])
+    params = [_iso(low), _iso(high)] + ([school_id] if school_id else [])
     return db.execute(sql, params).fetchall()
 
 

@@ -15,8 +15,11 @@ City settings read here (the admin pages edit them; keep their shapes):
 """
 
 import json
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from threading import Lock
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -31,9 +34,6 @@ from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _repo
 from school_report.routing import inbox_condition
 from school_report.settings import get_setting
 from school_report.staff import Staff
-
-QUEUE_LIMIT = 200
-
 
 # Urgency
 
@@ -193,17 +193,32 @@ def deadlines(db: Database) -> Deadlines:
 
 # The queue
 
+PAGE_SIZE = 50
+_COUNTS_KEPT = 256
+
+# The centre works open cases most urgent first, then whoever has waited longest for a first
+# reply (the terms of the `reports_open_queue` index); closed cases most recently closed
+# first; "all", newest first. A school's inbox: unread first, then newest.
+TRIAGE_ORDER = (
+    "r.urgency_rank, r.waiting_since IS NULL, r.waiting_since, r.staff_unread DESC, "
+    "r.last_pupil_message_at DESC, r.id"
+)
+CLOSED_ORDER = "r.closed_at DESC, r.id DESC"
+NEWEST_ORDER = "r.created_at DESC, r.id DESC"
+INBOX_ORDER = "r.staff_unread DESC, r.created_at DESC, r.id DESC"
+
 
 @dataclass(frozen=True)
 class QueueFilter:
     """What the queue shows. `status` is "open" (all but closed), "all" or a status;
-    `assignee` is "" (anyone), "me", "none" or a staff id."""
+    `assignee` is "" (anyone), "me", "none" or a staff id; `page` counts from 0."""
 
     school_id: int | None = None
     topic_id: int | None = None
     status: str = "open"
     assignee: str = ""
     watch: bool = False
+    page: int = 0
 
     @property
     def centre_only(self) -> bool:
@@ -217,6 +232,13 @@ class QueueRow:
     case: Case
     due_at: datetime | None
     overdue: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    page: int
+    more: bool  # another page follows
 
 
 @dataclass(frozen=True)
@@ -241,25 +263,15 @@ class QueueCounts:
     watch: int = 0
 
 
-_URGENCY_RANK = "CASE r.urgency " + " ".join(
-    f"WHEN '{urgency}' THEN {rank}" for rank, urgency in enumerate(URGENCIES)
-)
-TRIAGE_ORDER = (
-    f"{_URGENCY_RANK} END, r.first_reply_at IS NOT NULL, "
-    "CASE WHEN r.first_reply_at IS NULL THEN r.created_at END, "
-    "r.staff_unread DESC, r.last_pupil_message_at DESC, r.id"
-)
-INBOX_ORDER = "r.staff_unread DESC, r.created_at DESC, r.id DESC"
-
-
 def _where(staff: Staff, filters: QueueFilter, skip: str = "") -> tuple[str, list]:
-    """The SQL condition for the filters, leaving out the one named `skip` (to count it)."""
+    """The SQL condition for the filters, leaving out the one named `skip` (to count it).
+    Every open status is also written as "not closed", so the open-case indexes apply."""
     condition, params = inbox_condition(staff)
     clauses, values = [condition], list(params)
     if skip != "status" and filters.status != "all":
-        if filters.status == "open":
+        if filters.status != "closed":
             clauses.append("r.status != 'closed'")
-        else:
+        if filters.status != "open":
             clauses.append("r.status = ?")
             values.append(filters.status)
     if skip != "school" and filters.school_id is not None:
@@ -279,61 +291,117 @@ def _where(staff: Staff, filters: QueueFilter, skip: str = "") -> tuple[str, lis
     return " AND ".join(clauses), values
 
 
-def queue(db: Database, staff: Staff, filters: QueueFilter) -> list[QueueRow]:
-    """The centre's queue (most urgent first, then whoever has waited longest for a first
-    reply); for a school's inbox the same rows, unread first, then newest."""
+def _order(staff: Staff, filters: QueueFilter) -> str:
+    if staff.role != "centre":
+        return INBOX_ORDER
+    return {"closed": CLOSED_ORDER, "all": NEWEST_ORDER}.get(filters.status, TRIAGE_ORDER)
+
+
+def queue(db: Database, staff: Staff, filters: QueueFilter) -> QueuePage:
+    """One page of the staff member's inbox; for the centre, the city-wide triage queue."""
     condition, params = _where(staff, filters)
-    order = TRIAGE_ORDER if staff.role == "centre" else INBOX_ORDER
+    order = _order(staff, filters)
+    # The page's ids first, sorting only what the order needs; then their rows.
     reports = [
         _report(row)
         for row in db.execute(
-            f"{_REPORT_SELECT} WHERE {condition} ORDER BY {order} LIMIT ?",
-            [*params, QUEUE_LIMIT],
+            f"{_REPORT_SELECT} WHERE r.id IN (SELECT r.id FROM reports r WHERE {condition} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
+            [*params, PAGE_SIZE + 1, filters.page * PAGE_SIZE],
         )
     ]
+    more, reports = len(reports) > PAGE_SIZE, reports[:PAGE_SIZE]
     if not reports:
-        return []
+        return QueuePage([], filters.page, more=False)
     cases = cases_of(db, [report.id for report in reports])
     clock, now = deadlines(db), utc_now()
     rows = []
     for report in reports:
         due = clock.due_at(report)
         rows.append(QueueRow(report, cases[report.id], due, due is not None and due < now))
-    return rows
+    return QueuePage(rows, filters.page, more)
 
 
-def _facet(
-    db: Database, staff: Staff, filters: QueueFilter, skip: str, key: str, label: str, label_en=""
-) -> list[Facet]:
-    """Counts by the column `key`, labelled by `label` (and `label_en` where it differs)."""
+# Counts per filter choice. The centre's are summed from `queue_counts`, kept by triggers for
+# every combination of what it filters by (its inbox condition and filters name only those
+# columns); a school counts its own few reports directly. Staff pages ask every few seconds and
+# reports change less often, so counts are also kept in memory per database and
+# `queue_changes.version` (moved by the same triggers, and by hand-overs). Labels are looked up
+# fresh, so a renamed school shows its new name at once.
+
+_kept_counts: OrderedDict[tuple, dict[str, dict[str, int]]] = OrderedDict()
+_kept_counts_lock = Lock()
+
+# Filter name: the column it counts by.
+_FACETS = {
+    "status": "r.status",
+    "assignee": "r.assigned_to",
+    "school": "r.school_id",
+    "topic": "r.topic_id",
+}
+
+
+def _count_by(db: Database, staff: Staff, filters: QueueFilter, skip: str) -> dict[str, int]:
     condition, params = _where(staff, filters, skip)
-    rows = db.execute(
-        f"SELECT {key}, {label}, {label_en or label}, count(*) FROM reports r "
-        "JOIN schools s ON s.id = r.school_id JOIN topics t ON t.id = r.topic_id "
-        "LEFT JOIN staff a ON a.id = r.assigned_to "
-        f"WHERE {condition} GROUP BY {key} ORDER BY {label}",
-        params,
+    source, count = ("queue_counts", "sum(r.reports)")
+    if staff.role != "centre":
+        source, count = ("reports", "count(*)")
+    if skip == "watch":
+        sql = f"SELECT '1', {count} FROM {source} r WHERE {condition} AND r.watch_case = 1"
+    else:
+        column = _FACETS[skip]
+        sql = f"SELECT {column}, {count} FROM {source} r WHERE {condition} GROUP BY {column}"
+    return {"" if value is None else str(value): n for value, n in db.execute(sql, params) if n}
+
+
+def _counts(db: Database, staff: Staff, filters: QueueFilter) -> dict[str, dict[str, int]]:
+    facets = ["status", "assignee"] + (
+        ["school", "topic", "watch"] if staff.role == "centre" else []
     )
+    key_filters = replace(filters, page=0)
+    me = staff.id if filters.assignee == "me" else None
+    (instance, version) = db.execute("SELECT instance, version FROM queue_changes").fetchone()
+    key = (instance, version, staff.role, staff.school_id, me, key_filters)
+    with _kept_counts_lock:
+        if key in _kept_counts:
+            _kept_counts.move_to_end(key)
+            return _kept_counts[key]
+    counts = {facet: _count_by(db, staff, key_filters, facet) for facet in facets}
+    with _kept_counts_lock:
+        _kept_counts[key] = counts
+        while len(_kept_counts) > _COUNTS_KEPT:
+            _kept_counts.popitem(last=False)
+    return counts
+
+
+def _labelled(counts: dict[str, int], labels: Iterable[tuple]) -> list[Facet]:
+    """Facets in the order of `labels` ((value, ja, en) rows), those with a count only."""
     return [
-        Facet("" if value is None else str(value), ja or "", en or "", n)
-        for value, ja, en, n in rows
-    ]
+        Facet(str(value), ja or "", en or "", counts[str(value)])
+        for value, ja, en in labels
+        if str(value) in counts
+    ] + ([Facet("", "", "", counts[""])] if "" in counts else [])
 
 
 def queue_counts(db: Database, staff: Staff, filters: QueueFilter) -> QueueCounts:
-    counts = QueueCounts()
-    by_status = {f.value: f.count for f in _facet(db, staff, filters, "status", "r.status", "''")}
-    counts.status = {status: by_status.get(status, 0) for status in STATUSES}
-    counts.status["open"] = sum(n for status, n in by_status.items() if status != "closed")
-    counts.status["all"] = sum(by_status.values())
-    counts.assignees = _facet(db, staff, filters, "assignee", "r.assigned_to", "a.display_name")
+    counts = _counts(db, staff, filters)
+    by_status = counts["status"]
+    result = QueueCounts(
+        status={status: by_status.get(status, 0) for status in STATUSES},
+        assignees=_labelled(
+            counts["assignee"],
+            db.execute("SELECT id, display_name, display_name FROM staff ORDER BY display_name"),
+        ),
+    )
+    result.status["open"] = sum(n for status, n in by_status.items() if status != "closed")
+    result.status["all"] = sum(by_status.values())
     if staff.role == "centre":
-        counts.schools = _facet(db, staff, filters, "school", "r.school_id", "s.name")
-        counts.topics = _facet(
-            db, staff, filters, "topic", "r.topic_id", "t.label_ja", "t.label_en"
+        result.schools = _labelled(
+            counts["school"], db.execute("SELECT id, name, name FROM schools ORDER BY name")
         )
-        condition, params = _where(staff, filters, "watch")
-        (counts.watch,) = db.execute(
-            f"SELECT count(*) FROM reports r WHERE {condition} AND r.watch_case = 1", params
-        ).fetchone()
-    return counts
+        result.topics = _labelled(
+            counts["topic"],
+            db.execute("SELECT id, label_ja, label_en FROM topics ORDER BY label_ja"),
+        )
+        result.watch = counts["watch"].get("1", 0)
+    return result

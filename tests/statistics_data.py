@@ -67,16 +67,18 @@ def _report(db, rng, number, school_id, topic_id, created_at, staff_id) -> None:
         created + timedelta(seconds=rng.randrange(5 * 86400)) if rng.random() < 0.8 else None
     )
     status = rng.choice(STATUSES)
+    recipient = rng.choice(RECIPIENTS)
     closed = created + timedelta(seconds=rng.randrange(60 * 86400)) if status == "closed" else None
     report_id = db.execute(
-        "INSERT INTO reports (school_id, topic_id, recipient, grade, pupil_name, language, "
-        "urgency, status, code_hash, submission_key, created_at, last_pupil_message_at, "
-        "first_reply_at, closed_at, outcome, watch_case) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO reports (school_id, topic_id, recipient, answered_by, grade, pupil_name, "
+        "language, urgency, status, code_hash, submission_key, created_at, "
+        "last_pupil_message_at, first_reply_at, closed_at, outcome, watch_case) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             school_id,
             topic_id,
-            rng.choice(RECIPIENTS),
+            recipient,
+            recipient,
             rng.choice(GRADES),
             "ゆい" if rng.random() < 0.2 else None,
             "en" if rng.random() < 0.1 else "ja",
@@ -117,7 +119,7 @@ def _report(db, rng, number, school_id, topic_id, created_at, staff_id) -> None:
                 staff_id,
                 rng.choice(AGENCIES),
                 int(rng.random() < 0.2),
-                at.astimezone(ZONE).isoformat(timespec="seconds"),
+                _iso(at),
                 _iso(at),
             ],
         )

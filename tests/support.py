@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pyotp
 from sqlite_utils import Database
 
-from school_report import two_factor
+from school_report import triage, two_factor
 from school_report.clock import utc_now
+from school_report.reports import Report
 from school_report.schools import School, add_school, issue_entry_link
 from school_report.staff import Staff, add_staff
 from school_report.topics import active_topics
@@ -145,3 +146,14 @@ def return_code_in(html: str) -> str:
     groups = CODE_GROUP.findall(html)
     assert len(groups) == 3, html
     return " ".join(f"{word} {number}" for word, number in groups)
+
+
+def inbox(db: Database, staff: Staff) -> list[Report]:
+    """Every report in the staff member's inbox, closed ones too, in the page's order."""
+    filters, reports = triage.QueueFilter(status="all"), []
+    while True:
+        page = triage.queue(db, staff, filters)
+        reports += [row.report for row in page.rows]
+        if not page.more:
+            return reports
+        filters = triage.QueueFilter(status="all", page=page.page + 1)

@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from school_report.backup import restore_backup, take_backup
 from school_report.db import connect
-from school_report.reports import inbox, submit_report
-from tests.support import City, log_in, return_code_in, send_report, topic_id
+from school_report.reports import submit_report
+from tests.support import City, inbox, log_in, return_code_in, send_report, topic_id
 from web import app as web_app
 from web.app import create_app
 

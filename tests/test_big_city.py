@@ -1,13 +1,15 @@
-"""The benchmark's city generator (bench/generate.py), at a tiny scale, and the inbox it
-exposed as slow: paged by parts, it must still list exactly what the routing rule admits."""
+"""The benchmark's city generator (bench/generate.py), at a tiny scale, and the inboxes it
+exposed as slow: read through their indexes, page by page, they must still list exactly what
+the routing rule admits, in the order each page promises."""
 
 from bench.generate import GeneratedCity, generate_city
+from school_report import triage
 from school_report.db import connect
-from school_report.reports import find_report_by_code, inbox
+from school_report.reports import find_report_by_code
 from school_report.routing import inbox_condition
 from school_report.schools import school_for_entry_token
 from school_report.staff import authenticate, find_staff
-from tests.support import SECRET
+from tests.support import SECRET, inbox
 
 
 def _generated(seed: int = 7, known_codes: int = 0):
@@ -72,12 +74,68 @@ def test_every_inbox_lists_what_the_routing_rule_admits_handed_over_reports_incl
 
     for staff in (team, centre, nurse, find_staff(db, "nurse001")):
         condition, params = inbox_condition(staff)
-        for limit in (5, 1000):
+        for status in ("open", "closed", "all", "new"):
+            filters = triage.QueueFilter(status=status)
+            shown = [row.report.id for row in triage.queue(db, staff, filters).rows]
+            where, values = triage._where(staff, filters)
             expected = db.execute(
-                f"SELECT r.id FROM reports r WHERE {condition} "
-                "ORDER BY r.staff_unread DESC, r.created_at DESC, r.id DESC LIMIT ?",
-                [*params, limit],
+                f"SELECT r.id FROM reports r WHERE {where} "
+                f"ORDER BY {triage._order(staff, filters)} LIMIT ?",
+                [*values, triage.PAGE_SIZE],
             ).fetchall()
-            assert [r.id for r in inbox(db, staff, limit)] == [row[0] for row in expected]
+            assert shown == [row[0] for row in expected]
+        everything = db.execute(f"SELECT r.id FROM reports r WHERE {condition}", params)
+        assert sorted(r.id for r in inbox(db, staff)) == sorted(row[0] for row in everything)
     assert to_centre in {r.id for r in inbox(db, centre)}
     assert to_nurse in {r.id for r in inbox(db, nurse)}
+
+
+def test_the_centre_queue_is_read_in_index_order_not_sorted_at_every_look():
+    db, _ = _generated()
+    centre = find_staff(db, "centre01")
+    for status in ("open", "new", "closed"):
+        where, values = triage._where(centre, triage.QueueFilter(status=status))
+        order = triage._order(centre, triage.QueueFilter(status=status))
+        plan = " ".join(
+            row[-1]
+            for row in db.execute(
+                f"EXPLAIN QUERY PLAN SELECT r.id FROM reports r WHERE {where} "
+                f"ORDER BY {order} LIMIT 50",
+                values,
+            )
+        )
+        assert "TEMP B-TREE" not in plan, (status, plan)
+
+
+def test_the_centres_kept_counts_are_the_counts_of_its_reports_after_any_case_work():
+    db, _ = _generated()
+    centre, team = find_staff(db, "centre01"), find_staff(db, "team001")
+    db.execute("UPDATE reports SET assigned_to = ? WHERE id % 7 = 0", [centre.id])
+    db.execute("UPDATE reports SET status = 'closed' WHERE id % 5 = 0")
+    db.execute("UPDATE reports SET watch_case = 1, assigned_to = NULL WHERE id % 11 = 0")
+    (referred,) = db.execute(
+        "SELECT id FROM reports WHERE recipient = 'school_team' AND school_id = ? LIMIT 1",
+        [team.school_id],
+    ).fetchone()
+    _hand_over(db, referred, "centre", team.id)
+    columns = {"status": "status", "assignee": "assigned_to", "school": "school_id"}
+    columns |= {"topic": "topic_id", "watch": "watch_case"}
+    for filters in (
+        triage.QueueFilter(),
+        triage.QueueFilter(status="all"),
+        triage.QueueFilter(status="closed", assignee="none"),
+        triage.QueueFilter(school_id=team.school_id, watch=True),
+        triage.QueueFilter(assignee="me", topic_id=1),
+    ):
+        for facet, column in columns.items():
+            condition, params = triage._where(centre, filters, facet)
+            watch_only = "AND r.watch_case = 1" if facet == "watch" else ""
+            counted = {
+                "" if value is None else str(value): n
+                for value, n in db.execute(
+                    f"SELECT r.{column}, count(*) FROM reports r WHERE {condition} {watch_only} "
+                    f"GROUP BY r.{column}",
+                    params,
+                )
+            }
+            assert triage._count_by(db, centre, filters, facet) == counted, (filters, facet)

@@ -121,7 +121,7 @@ def test_the_queue_puts_urgent_first_then_whoever_waited_longest(db, school, cou
         "UPDATE reports SET created_at = ? WHERE id = ?",
         [(datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="seconds"), second.id],
     )
-    order = [row.report.id for row in triage.queue(db, counsellor, triage.QueueFilter())]
+    order = [row.report.id for row in triage.queue(db, counsellor, triage.QueueFilter()).rows]
     assert order == [urgent.id, second.id, first.id]
 
 
@@ -131,10 +131,10 @@ def test_queue_filters_and_their_counts(db, school, counsellor):
     report_to_centre(db, other_school)
     cases.assign(db, counsellor, mine, counsellor.id)
     assert [
-        r.report.id for r in triage.queue(db, counsellor, triage.QueueFilter(assignee="me"))
+        r.report.id for r in triage.queue(db, counsellor, triage.QueueFilter(assignee="me")).rows
     ] == [mine.id]
     by_school = triage.QueueFilter(school_id=other_school.id)
-    assert len(triage.queue(db, counsellor, by_school)) == 1
+    assert len(triage.queue(db, counsellor, by_school).rows) == 1
     counts = triage.queue_counts(db, counsellor, triage.QueueFilter(assignee="me"))
     assert counts.status["open"] == 1
     assert {f.label_ja: f.count for f in counts.schools} == {"みなみ小学校": 1}
@@ -183,6 +183,32 @@ def test_closing_needs_an_outcome_and_reopening_is_recorded(db, school, counsell
     assert case_trail(db, report.id)[-1].detail == {"outcome": "not_genuine"}
 
 
+def test_the_queue_counts_follow_every_change_of_a_case_at_once(db, school, counsellor):
+    def open_and_mine():
+        counts = triage.queue_counts(db, counsellor, triage.QueueFilter())
+        mine = {f.value: f.count for f in counts.assignees}.get(str(counsellor.id), 0)
+        return counts.status["open"], counts.status["closed"], mine
+
+    first = report_to_centre(db, school)
+    assert open_and_mine() == (1, 0, 0)
+    second = report_to_centre(db, school)
+    assert open_and_mine() == (2, 0, 0)
+    cases.assign(db, counsellor, first, counsellor.id)
+    assert open_and_mine() == (2, 0, 1)
+    cases.set_status(db, counsellor, second, "closed", outcome="resolved")
+    assert open_and_mine() == (1, 1, 1)
+
+
+def test_the_queue_shows_fifty_reports_a_page_and_says_when_more_follow(db, school, counsellor):
+    for _ in range(triage.PAGE_SIZE + 1):
+        report_to_centre(db, school)
+    first = triage.queue(db, counsellor, triage.QueueFilter())
+    second = triage.queue(db, counsellor, triage.QueueFilter(page=1))
+    assert (len(first.rows), first.more) == (triage.PAGE_SIZE, True)
+    assert (len(second.rows), second.more) == (1, False)
+    assert {r.report.id for r in first.rows}.isdisjoint({r.report.id for r in second.rows})
+
+
 def test_a_case_can_be_assigned_only_to_a_colleague_of_the_same_inbox(db, school, counsellor):
     report = report_to_centre(db, school)
     nurse = add_staff(db, "nurse-a", PASSWORD, "nurse", school)
@@ -212,9 +238,9 @@ def test_the_watch_flag_needs_a_reason_and_is_the_centres(db, school, counsellor
     with pytest.raises(SubmissionError, match="empty"):
         cases.set_watch(db, counsellor, report, True, "")
     cases.set_watch(db, counsellor, report, True, "同じ学校から3件目")
-    assert [r.report.id for r in triage.queue(db, counsellor, triage.QueueFilter(watch=True))] == [
-        report.id
-    ]
+    assert [
+        r.report.id for r in triage.queue(db, counsellor, triage.QueueFilter(watch=True)).rows
+    ] == [report.id]
     team = add_staff(db, "team-a", PASSWORD, "school_team", school)
     with pytest.raises(cases.NotAllowed):
         cases.set_watch(db, team, report, False)

@@ -13,7 +13,6 @@ from school_report.hand_overs import (
 from school_report.reports import (
     add_pupil_message,
     add_staff_reply,
-    inbox,
     pupil_report,
     report_for_staff,
     submit_report,
@@ -22,7 +21,7 @@ from school_report.reports import (
 from school_report.routing import answers_report
 from school_report.schools import add_school
 from school_report.staff import add_staff
-from tests.support import PASSWORD, topic_id, unique
+from tests.support import PASSWORD, inbox, topic_id, unique
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ as written and shown inert, or refused with a clear message and nothing half-wri
 
 import pytest
 
-from school_report.reports import inbox
-from tests.support import PASSWORD, log_in, return_code_in, send_report, topic_id
+from tests.support import PASSWORD, inbox, log_in, return_code_in, send_report, topic_id
 
 INJECTION = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1">"\'&'
 # Kept exactly as written (after NFC): a child may write any of these.

@@ -3,11 +3,12 @@ recipients the city does not offer; each staff member's inbox holds exactly thei
 
 import pytest
 
-from school_report.reports import inbox, report_for_staff, submit_report
+from school_report.reports import report_for_staff, submit_report
 from school_report.routing import RouteRefused, check_route, recipient_choices
 from school_report.schools import add_school
 from school_report.staff import add_staff
 from school_report.topics import active_topics
+from tests.support import inbox
 
 PASSWORD = "a long enough password"
 

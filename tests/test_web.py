@@ -49,7 +49,8 @@ def test_a_pupil_reports_and_reads_the_reply_without_javascript(client, city):
     assert sent.status_code == 200
     code = return_code_in(sent.text)
     nurse = city.staff("nurse", school)
-    from school_report.reports import add_staff_reply, inbox
+    from school_report.reports import add_staff_reply
+    from tests.support import inbox
 
     (report,) = inbox(city.db, nurse)
     add_staff_reply(city.db, nurse, report, "ほけんしつに きてね")

@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData, QueryParams
 from starlette.exceptions import HTTPException
@@ -20,35 +21,47 @@ from school_report.reports import Report, SubmissionError, unread_count
 from school_report.staff import Staff
 from web import i18n
 from web.database import call_domain
-from web.forms import one
+from web.forms import one, whole_number
 from web.staff import _render, _report, _report_view, current_staff, staff_form
 from web.templating import is_htmx
 
 NO_INBOX_ROLES = ("admin", "school_admin")
+# Deeper than this nobody pages by hand; a filter finds it sooner.
+MAX_PAGE = 1000
 
 
-def _optional_int(value: str) -> int | None:
-    if not value:
-        return None
-    if not value.isdigit():
-        raise HTTPException(400, "bad_form")
-    return int(value)
+def _page_number(query: QueryParams) -> int:
+    return min(whole_number(query.get("page", "")) or 0, MAX_PAGE)
+
+
+def _pages(request: Request, queue: triage.QueuePage) -> dict[str, str | None]:
+    """Addresses of the previous and next page of a queue, its filters kept."""
+
+    def address(page: int) -> str:
+        query = {**request.query_params, "page": str(page)}
+        return f"{request.url.path}?{urlencode(query)}"
+
+    return {
+        "previous": address(queue.page - 1) if queue.page else None,
+        "next": address(queue.page + 1) if queue.more else None,
+    }
 
 
 def queue_filter(query: QueryParams, staff: Staff) -> triage.QueueFilter:
     """The filters in the address; school staff may only choose status and assignee."""
     status = query.get("status") or "open"
     assignee = query.get("assignee", "")
-    if status not in (*STATUSES, "open", "all") or not (
-        assignee in ("", "me", "none") or assignee.isdigit()
-    ):
+    if status not in (*STATUSES, "open", "all"):
         raise HTTPException(400, "bad_form")
+    if assignee not in ("", "me", "none"):
+        assignee = str(whole_number(assignee))
     filters = triage.QueueFilter(
-        school_id=_optional_int(query.get("school", "")),
-        topic_id=_optional_int(query.get("topic", "")),
+        school_id=whole_number(query.get("school", "")),
+        topic_id=whole_number(query.get("topic", "")),
         status=status,
         assignee=assignee,
         watch=query.get("watch") == "1",
+        page=_page_number(query),
     )
     if filters.centre_only and staff.role != "centre":
         raise HTTPException(403, "centre_only")
@@ -60,16 +73,18 @@ async def inbox(request: Request) -> Response:
     if staff.role in NO_INBOX_ROLES:  # they have no inbox: their work is the admin pages
         return RedirectResponse("/staff/admin", status_code=303)
     filters = queue_filter(request.query_params, staff)
+    queue = await call_domain(request, triage.queue, staff, filters)
     context = {
         "filters": filters,
         "query": str(request.query_params),
-        "rows": await call_domain(request, triage.queue, staff, filters),
+        "queue": queue,
+        "pages": _pages(request, queue),
+        "counts": await call_domain(request, triage.queue_counts, staff, filters),
         "unread": await call_domain(request, unread_count, staff),
         "pending": await call_domain(request, cases.pending_replies, staff),
     }
     if is_htmx(request):
         return _render(request, staff, "staff/_inbox_rows.html", context)
-    context["counts"] = await call_domain(request, triage.queue_counts, staff, filters)
     context["colleagues"] = await call_domain(request, cases.colleagues, staff)
     return _render(request, staff, "staff/inbox.html", context)
 
@@ -83,9 +98,10 @@ async def _centre_staff(request: Request) -> Staff:
 
 async def watch_list(request: Request) -> Response:
     staff = await _centre_staff(request)
-    filters = triage.QueueFilter(watch=True)
-    rows = await call_domain(request, triage.queue, staff, filters)
-    return _render(request, staff, "staff/watch.html", {"rows": rows})
+    filters = triage.QueueFilter(watch=True, page=_page_number(request.query_params))
+    queue = await call_domain(request, triage.queue, staff, filters)
+    context = {"queue": queue, "pages": _pages(request, queue)}
+    return _render(request, staff, "staff/watch.html", context)
 
 
 async def coordination_log(request: Request) -> Response:
@@ -126,7 +142,7 @@ async def _reopen(request, staff, report, form) -> None:
 
 async def _assign(request, staff, report, form) -> None:
     chosen = one(form, "assignee")
-    assignee = staff.id if chosen == "me" else _optional_int(chosen)
+    assignee = staff.id if chosen == "me" else whole_number(chosen)
     await call_domain(request, cases.assign, staff, report, assignee)
 
 
@@ -166,7 +182,7 @@ async def _coordination(request, staff, report, form) -> None:
 
 
 async def _approve(request, staff, report, form) -> None:
-    message_id = _optional_int(one(form, "message_id"))
+    message_id = whole_number(one(form, "message_id"))
     if message_id is None:
         raise HTTPException(400, "bad_form")
     await call_domain(request, cases.approve_reply, staff, report, message_id, one(form, "body"))

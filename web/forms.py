@@ -1,5 +1,6 @@
 """Reading a posted form: from this site only, of a sane size, as plain strings."""
 
+import re
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData
@@ -51,8 +52,22 @@ def one(form: FormData, name: str) -> str:
     return str(values[0]) if values else ""
 
 
+# The largest id SQLite can hold has 19 digits; anything longer is no id of ours.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str) -> int | None:
+    """An id or a count typed into a form or an address: empty is None, plain digits (ASCII
+    only, as SQLite can hold them) are a number, anything else is refused with 400."""
+    if not text:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise HTTPException(400, "bad_form")
+    return int(text)
+
+
 def one_int(form: FormData, name: str) -> int:
-    try:
-        return int(one(form, name))
-    except ValueError as error:
-        raise HTTPException(400, "bad_form") from error
+    number = whole_number(one(form, name))
+    if number is None:
+        raise HTTPException(400, "bad_form")
+    return number
