@@ -41,3 +41,55 @@ def test_each_installation_has_its_own_code_salt(tmp_path):
     migrate(first)
     migrate(second)
     assert get_setting(first, "code_salt") != get_setting(second, "code_salt")
+
+
+def test_a_database_of_the_first_release_upgrades_with_its_reports_and_hand_overs(tmp_path):
+    """The first release shipped m001 and m002: a city's data at that schema survives every
+    later migration, and lands in the right inboxes and counts."""
+    db = connect(tmp_path / "city.db")
+    migrations.apply(db, stop_before="m003_city_administration")
+    now = "2026-11-20T01:00:00+00:00"
+    db.execute(
+        "INSERT INTO schools (id, name, kind, created_at) VALUES (1, 'みなみ小学校', "
+        "'elementary', ?)",
+        [now],
+    )
+    db.execute(
+        "INSERT INTO staff (id, login, display_name, password_hash, role, school_id, "
+        "created_at) VALUES (1, 'nurse', '養護', 'x', 'nurse', 1, ?)",
+        [now],
+    )
+    home = db.execute("SELECT id FROM topics WHERE slug = 'home'").fetchone()[0]
+    for report_id, recipient in ((1, "nurse"), (2, "nurse"), (3, "centre")):
+        db.execute(
+            "INSERT INTO reports (id, school_id, topic_id, recipient, urgency, code_hash, "
+            "submission_key, created_at, last_pupil_message_at) "
+            "VALUES (?, 1, ?, ?, 'normal', ?, ?, ?, ?)",
+            [report_id, home, recipient, f"hash{report_id}", f"key{report_id}", now, now],
+        )
+        db.execute(
+            "INSERT INTO messages (report_id, author, body, created_at) "
+            "VALUES (?, 'pupil', 'たすけて', ?)",
+            [report_id, now],
+        )
+    db.execute(
+        "INSERT INTO hand_overs (report_id, direction, to_recipient, staff_id, pupil_consent, "
+        "reason, created_at) VALUES (2, 'school_to_centre', 'centre', 1, 'agreed', 'home', ?)",
+        [now],
+    )
+
+    migrate(db)
+
+    assert migrations.pending(db) == []
+    answered_by = dict(db.execute("SELECT id, answered_by FROM reports ORDER BY id"))
+    assert answered_by == {1: "nurse", 2: "centre", 3: "centre"}
+    assert db.execute("SELECT reading FROM schools").fetchone() == ("ruby",)
+    (kept,) = db.execute(
+        "SELECT sum(reports) FROM queue_counts WHERE answered_by = 'centre'"
+    ).fetchone()
+    assert kept == 2
+    (reports_counted,) = db.execute(
+        "SELECT sum(reports) FROM statistics_counts WHERE grain = 'month' AND dim = 'recipient'"
+    ).fetchone()
+    assert reports_counted == 3
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
