@@ -1,19 +1,48 @@
 """Danger words: phrases in a pupil's message that signal danger and raise the report's urgency
 at once, on the first message and on every later one.
 
-The lexicon is `data/danger_words.json` (groups of words, each group with the urgency it
-signals) plus the city's own words in the setting `danger_words` (a JSON list of strings, each
-signalling "urgent"). Words and messages are compared after `normalise`: full and half width
-folded (NFKC), katakana read as hiragana, small kana as large, case ignored, and spaces and
-stretch marks dropped, so しにたい, シニタイ, ｼﾆﾀｲ and "し に たー い" all match. Kanji are not
-read, so a word children write both ways is listed both ways. An entry may name longer phrases
-it must not be part of: けられる (being kicked) but not たすけられる (can be helped).
+The lexicon is `data/danger_words.json`, which the city may extend:
+
+    {"endings": ["ている", "ました", "た", ...],
+     "entries": [{"stem": "(け|蹴)られ", "category": "violence_at_home", "urgency": "urgent",
+                  "unless": ["たすけられ", "(を|が|は) うけられ"], "note": "why"}, ...]}
+
+- `stem`: what to look for. A stem is the part of a word that stays when children conjugate it
+  (なぐられ finds なぐられる, なぐられた, なぐられて, なぐられそう). `(a|b)` spells a choice and an
+  empty choice makes a part optional: `(ごはん|ご飯)(を|)もらえな` is ごはんをもらえない,
+  ごはん もらえない, ご飯もらえなかった... (no choice inside a choice). Kanji are not read, so a
+  word children write both ways is spelt both ways.
+- `unless`: longer phrases holding the stem in which it means something harmless: a hit lying
+  inside one of them is no hit (けられ, being kicked, but not たすけられ). Written in the same
+  spelling; a space in an unless phrase says "a space may stand here".
+- `category` and `urgency` (one of migrations.URGENCIES): what the hit signals.
+- `note`: free text for the next person editing the list, e.g. why a look-alike is left in.
+- `endings`: conjugation endings added to a hit when it is shown and stored (なぐられ + た), so
+  staff read the pupil's whole word.
+
+The city's own words (setting `danger_words`) are a list of plain strings, each a stem signalling
+"urgent", or of objects like the entries above (`stem`, optional `unless`, `urgency`,
+`category`, which is "city" if not given). A city word is never an error for the pupil: a string
+with an unclosed bracket is taken as it stands, an unknown urgency counts as urgent, and an object
+without a stem or with more than MAX_SPELLINGS spellings is skipped.
+
+Words and messages are compared after normalising: full and half width folded (NFKC), katakana
+read as hiragana, small kana as large (a small vowel drawing out the one before it, たぁい, is
+dropped), case ignored, and spaces, punctuation, symbols and stretch marks dropped, so しにたい,
+シニタイ, ｼﾆﾀｲ, "し に たー い" and "しにたぁい" all match. A stem in Latin letters must stand as a
+word of its own (od, but not good). Spaces and punctuation never break a danger word, but they
+do break a harmless phrase: children space out their words (わかちがき), so "しにたい。へんかな"
+and "しにたい へんかな" are no わたしにたいへん (大変), and a space inside a harmless phrase
+counts only where its unless phrase has one.
 """
 
+import itertools
 import json
+import math
+import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from sqlite_utils import Database
 
@@ -22,20 +51,41 @@ from school_report.migrations import DATA, URGENCIES
 from school_report.settings import get_setting
 
 _SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
+_SMALL_VOWELS = dict(zip("ぁぃぅぇぉ", "aiueo", strict=True))
+_VOWELS = {
+    kana: vowel
+    for vowel, row in {
+        "a": "あかさたなはまやらわがざだばぱ",
+        "i": "いきしちにひみりぎじぢびぴ",
+        "u": "うくすつぬふむゆるぐずづぶぷゔ",
+        "e": "えけせてねへめれげぜでべぺ",
+        "o": "おこそとのほもよろをごぞどぼぽ",
+    }.items()
+    for kana in row
+}
 _VOICING_MARKS = {"\u3099", "\u309a"}  # what half-width ﾞ and ﾟ become under NFKC
-_IGNORED = set(" \t\n\r\u3000ー〜~・…")
+_STRETCH = set("ー〜~")  # a drawn-out sound: dropped, but no break between words
 _KATAKANA = range(0x30A1, 0x30F7)
 _HIRAGANA_OFFSET = 0x60
+_CHOICE = re.compile(r"\(([^()]*)\)")
+MAX_SPELLINGS = 1000  # per stem: a city word like (a|b)(a|b)(a|b)... must not stall a message
+
+
+@dataclass(frozen=True)
+class Phrase:
+    key: str  # normalised
+    spaces: frozenset[int]  # where, in `key`, the phrase as written has a space
 
 
 @dataclass(frozen=True)
 class Entry:
-    word: str  # as written in the lexicon
-    key: str  # normalised
-    group: str
+    word: str  # the stem as written in the lexicon, e.g. "(なぐ|殴)られ"
+    spellings: tuple[str, ...]  # every spelling it stands for: なぐられ, 殴られ
+    keys: tuple[str, ...]  # the spellings normalised
+    category: str
     urgency: str
-    # Phrases that make a hit inside them no hit: each normalised, with where it has spaces.
-    unless: tuple[tuple[str, frozenset[int]], ...] = ()
+    unless: tuple[Phrase, ...] = ()
+    unless_spellings: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -45,65 +95,161 @@ class Match:
     end: int
 
 
-def _fold(char: str) -> str:
+@dataclass(frozen=True)
+class _Reading:
+    folded: str
+    origins: list[int]  # for each folded character, its index in the text as written
+    breaks: frozenset[int]  # folded positions with a space or punctuation just before them
+
+
+def _choices(stem: str) -> list[list[str]]:
+    parts = _CHOICE.split(stem)
+    if any(char in part for part in parts[::2] for char in "()|"):
+        raise ValueError(f"a choice inside a choice or an unclosed bracket: {stem}")
+    return [[part] if i % 2 == 0 else part.split("|") for i, part in enumerate(parts)]
+
+
+def _expand(stem: str, choices: list[list[str]]) -> list[str]:
+    if math.prod(len(choice) for choice in choices) > MAX_SPELLINGS:
+        raise ValueError(f"more than {MAX_SPELLINGS} spellings: {stem}")
+    return ["".join(chosen) for chosen in itertools.product(*choices)]
+
+
+def spellings(stem: str) -> list[str]:
+    """Every spelling a stem stands for: `(なぐ|殴)られ` is なぐられ and 殴られ. ValueError if the
+    stem is not well formed or stands for more than MAX_SPELLINGS spellings."""
+    return _expand(stem, _choices(stem))
+
+
+def _is_break(char: str) -> bool:
+    return unicodedata.category(char)[0] in "ZPSC"
+
+
+def _fold(char: str, before: str | None) -> str:
+    """The character as compared; empty if it only draws out the vowel before it (たぁい)."""
     if ord(char) in _KATAKANA:
         char = chr(ord(char) - _HIRAGANA_OFFSET)
+    if char in _SMALL_VOWELS and before is not None and _VOWELS.get(before) == _SMALL_VOWELS[char]:
+        return ""
     return char.translate(_SMALL_KANA)
+
+
+def _read(text: str) -> _Reading:
+    chars: list[str] = []
+    origins: list[int] = []
+    breaks: set[int] = set()
+    for index, original in enumerate(text):
+        produced = unicodedata.normalize("NFKC", original).casefold()
+        if _VOICING_MARKS & set(produced):
+            produced = produced.strip()  # ゛ becomes a space and a voicing mark
+        for char in produced:
+            if char in _VOICING_MARKS:
+                if chars:
+                    chars[-1] = unicodedata.normalize("NFC", chars[-1] + char)
+                continue
+            if char in _STRETCH or unicodedata.category(char) == "Mn":
+                continue
+            if _is_break(char):
+                breaks.add(len(chars))
+                continue
+            char = _fold(char, chars[-1] if chars else None)
+            if char:
+                chars.append(char)
+                origins.append(index)
+    return _Reading("".join(chars), origins, frozenset(b for b in breaks if 0 < b < len(chars)))
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
     """The text as words are compared, and for each of its characters the index in `text` it
     came from (so a hit can be shown where the pupil wrote it)."""
-    chars: list[str] = []
-    origins: list[int] = []
-    for index, original in enumerate(text):
-        for char in unicodedata.normalize("NFKC", original).casefold():
-            if char in _VOICING_MARKS:
-                if chars:
-                    chars[-1] = unicodedata.normalize("NFC", chars[-1] + char)
-                continue
-            char = _fold(char)
-            if char not in _IGNORED:
-                chars.append(char)
-                origins.append(index)
-    return "".join(chars), origins
+    reading = _read(text)
+    return reading.folded, reading.origins
 
 
-def _key(word: str) -> str:
-    return normalise(word)[0]
+def _phrase(written: str) -> Phrase:
+    reading = _read(written)
+    return Phrase(reading.folded, reading.breaks)
 
 
-def _phrase(words: str) -> tuple[str, frozenset[int]]:
-    folded, origins = normalise(words)
-    return folded, frozenset(_spaced(words, origins))
+def _spell(stem: str, strict: bool) -> list[str]:
+    try:
+        choices = _choices(stem)
+    except ValueError:
+        if strict:
+            raise
+        choices = [[stem]]  # a city word written before choices existed: taken as it stands
+    return _expand(stem, choices)
 
 
-def _entry(word: str | dict, group: str, urgency: str) -> Entry:
-    if isinstance(word, str):
-        return Entry(word, _key(word), group, urgency)
-    unless = tuple(map(_phrase, word.get("unless", [])))
-    return Entry(word["word"], _key(word["word"]), group, urgency, unless)
+def _entry(stem: str, category: str, urgency: str, unless=(), strict: bool = True) -> Entry:
+    if urgency not in URGENCIES:
+        raise ValueError(f"unknown urgency {urgency!r} for {stem}")
+    written = [s for s in _spell(stem, strict) if normalise(s)[0]]
+    if not written:
+        raise ValueError(f"nothing to look for in {stem!r}")
+    unless_written = [s for phrase in unless for s in _spell(phrase, strict) if normalise(s)[0]]
+    return Entry(
+        word=stem,
+        spellings=tuple(written),
+        keys=tuple(dict.fromkeys(normalise(s)[0] for s in written)),
+        category=category,
+        urgency=urgency,
+        unless=tuple(dict.fromkeys(map(_phrase, unless_written))),
+        unless_spellings=tuple(unless_written),
+    )
+
+
+@cache
+def _lexicon_file() -> dict:
+    return json.loads((DATA / "danger_words.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _endings() -> tuple[str, ...]:
+    keys = {normalise(ending)[0] for ending in _lexicon_file()["endings"]}
+    return tuple(sorted(keys - {""}, key=len, reverse=True))
 
 
 @cache
 def built_in_lexicon() -> tuple[Entry, ...]:
-    groups = json.loads((DATA / "danger_words.json").read_text(encoding="utf-8"))
     return tuple(
-        _entry(word, group["group"], group["urgency"])
-        for group in groups
-        for word in group["words"]
+        _entry(word["stem"], word["category"], word["urgency"], word.get("unless", ()))
+        for word in _lexicon_file()["entries"]
     )
+
+
+def _city_entry(word) -> Entry | None:
+    """One of the city's own words: a plain string (a stem signalling "urgent") or an object
+    like a lexicon entry; None if it cannot be read."""
+    if isinstance(word, str):
+        word = {"stem": word}
+    if not isinstance(word, dict) or not isinstance(word.get("stem"), str):
+        return None
+    unless = word.get("unless", [])
+    urgency, category = word.get("urgency"), word.get("category")
+    try:
+        return _entry(
+            word["stem"].strip(),
+            category if isinstance(category, str) and category.strip() else "city",
+            urgency if urgency in URGENCIES else "urgent",
+            [p for p in unless if isinstance(p, str)] if isinstance(unless, list) else [],
+            strict=False,
+        )
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _city_lexicon(city_words: str) -> tuple[Entry, ...]:
+    """The city's own words, read once for each value the setting has had."""
+    words = json.loads(city_words)
+    return tuple(filter(None, map(_city_entry, words if isinstance(words, list) else [])))
 
 
 def lexicon(db: Database) -> tuple[Entry, ...]:
     """The built-in words and the city's own."""
     city_words = get_setting(db, "danger_words")
-    extra = tuple(
-        _entry(word.strip(), "city", "urgent")
-        for word in city_words
-        if isinstance(word, str) and _key(word)
-    )
-    return built_in_lexicon() + extra
+    return built_in_lexicon() + _city_lexicon(json.dumps(city_words, ensure_ascii=False))
 
 
 def _occurrences(haystack: str, needle: str) -> list[int]:
@@ -114,39 +260,72 @@ def _occurrences(haystack: str, needle: str) -> list[int]:
     return found
 
 
-def _spaced(text: str, origins: list[int]) -> set[int]:
-    """The positions in the normalised text where the pupil left a space before."""
-    return {
-        i
-        for i in range(1, len(origins))
-        if any(char.isspace() for char in text[origins[i - 1] + 1 : origins[i]])
-    }
+def _harmless_spans(reading: _Reading, entry: Entry) -> list[tuple[int, int]]:
+    """Where the text holds one of the entry's harmless phrases, with no space or punctuation
+    inside it that the phrase itself does not have."""
+    return [
+        (at, at + len(phrase.key))
+        for phrase in entry.unless
+        for at in _occurrences(reading.folded, phrase.key)
+        if {b - at for b in reading.breaks if at < b < at + len(phrase.key)} <= phrase.spaces
+    ]
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _stands_alone(reading: _Reading, key: str, start: int, end: int) -> bool:
+    """A stem in Latin letters must not be part of a longer word: od, but not good or odd."""
+    folded = reading.folded
+    joined_before = start > 0 and start not in reading.breaks and _latin(folded[start - 1])
+    joined_after = end < len(folded) and end not in reading.breaks and _latin(folded[end])
+    return not (_latin(key[0]) and joined_before) and not (_latin(key[-1]) and joined_after)
+
+
+def _with_ending(reading: _Reading, key: str, end: int) -> int:
+    """The end of the pupil's word: the hit and the conjugation ending written after it."""
+    if not "ぁ" <= key[-1] <= "ゖ":
+        return end
+    for ending in _endings():
+        stop = end + len(ending)
+        joined = not any(end <= b < stop for b in reading.breaks)
+        if joined and reading.folded.startswith(ending, end):
+            return stop
+    return end
+
+
+def _hits(reading: _Reading, entry: Entry) -> list[Match]:
+    harmless = _harmless_spans(reading, entry)
+    found = []
+    for key in entry.keys:
+        for at in _occurrences(reading.folded, key):
+            end = at + len(key)
+            inside_harmless = any(start <= at and end <= stop for start, stop in harmless)
+            if inside_harmless or not _stands_alone(reading, key, at, end):
+                continue
+            last = _with_ending(reading, key, end) - 1
+            found.append(Match(entry, reading.origins[at], reading.origins[last] + 1))
+    return found
 
 
 def find_danger_words(text: str, entries: tuple[Entry, ...]) -> list[Match]:
-    """Every hit of a lexicon entry in `text`, in reading order. Spaces do not break a danger
-    word (し に た い), but they do break a harmless phrase: in きょう けられた the space says
-    the う is not part of うけられた."""
-    folded, origins = normalise(text)
-    spaces = _spaced(text, origins)
-    matches = []
-    for entry in entries:
-        excluded = [
-            (at, at + len(phrase))
-            for phrase, own_spaces in entry.unless
-            for at in _occurrences(folded, phrase)
-            if {space - at for space in spaces if at < space < at + len(phrase)} <= own_spaces
-        ]
-        for at in _occurrences(folded, entry.key):
-            end = at + len(entry.key)
-            if not any(start < end and at < stop for start, stop in excluded):
-                matches.append(Match(entry, origins[at], origins[end - 1] + 1))
+    """Every hit of a lexicon entry in `text`, in reading order."""
+    reading = _read(text)
+    matches = [match for entry in entries for match in _hits(reading, entry)]
     return sorted(matches, key=lambda match: (match.start, -match.end))
 
 
 def matched_words(text: str, matches: list[Match]) -> list[str]:
-    """The words as the pupil wrote them, each once."""
-    return list(dict.fromkeys(text[match.start : match.end] for match in matches))
+    """The words as the pupil wrote them, each once; a hit lying inside a longer one (さわられた
+    inside むねを さわられた) is not named again."""
+    spans = {(match.start, match.end) for match in matches}
+    outermost = [
+        (start, end)
+        for start, end in sorted(spans, key=lambda span: (span[0], -span[1]))
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
+    ]
+    return list(dict.fromkeys(text[start:end] for start, end in outermost))
 
 
 def strongest_urgency(matches: list[Match]) -> str | None:
