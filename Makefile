@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DB ?= var/school-report.db
 
 .PHONY: run test lint messages bench chromium zbar wrk clean
 
@@ -20,10 +21,11 @@ $(VENV)/.installed-test: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
-## Set up, create var/school-report.db with a demo city if missing, print the links, serve.
+## Set up, create $(DB) with a demo city if it does not exist, print the links, serve. An
+## existing database is served as it is: the demo's known passwords never go into a real city.
 run: $(VENV)/.installed-run
-	$(BIN)/school-admin demo
-	$(BIN)/school-admin serve --host $(HOST) --port $(PORT)
+	$(if $(wildcard $(DB)),,$(BIN)/school-admin demo --db $(DB))
+	$(BIN)/school-admin serve --db $(DB) --host $(HOST) --port $(PORT)
 
 ## Set up with test tools and Debian's Chromium, then lint and run every test.
 test: $(VENV)/.installed-test chromium zbar lint

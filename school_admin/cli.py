@@ -10,9 +10,10 @@ from pathlib import Path
 
 import segno
 
-from school_report.backup import BackupError, restore_backup, take_backup
+from school_report.admin_log import COMMAND_LINE
+from school_report.backup import BackupError, hold_serving_lock, restore_backup, take_backup
 from school_report.db import connect
-from school_report.demo import DEMO_PASSWORD, create_demo_city
+from school_report.demo import DEMO_PASSWORD, NotADemoDatabase, create_demo_city
 from school_report.migrations import ROLES, SCHOOL_KINDS, migrate
 from school_report.notifications import (
     PASSWORD_VARIABLE,
@@ -22,7 +23,7 @@ from school_report.notifications import (
     queue_digests,
     set_mail_server,
 )
-from school_report.retention import purge_expired_cases, set_legal_hold
+from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
     SchoolError,
     add_school,
@@ -40,9 +41,10 @@ from school_report.staff import (
     list_staff,
     reset_password,
 )
-from school_report.statistics import StatisticsError, report_tables
+from school_report.statistics import THRESHOLDS, StatisticsError, set_threshold
 from school_report.statistics import threshold as statistics_threshold
-from school_report.two_factor import reset_two_factor
+from school_report.statistics_tables import report_tables
+from school_report.two_factor import ROLES_THAT_MUST, reset_two_factor
 from web.config import DEFAULT_DB, ConfigError, Settings, create_secret_file
 
 EXIT_USAGE = 2
@@ -84,19 +86,22 @@ def cmd_init(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     cmd_init(args)
     settings = _settings(args)
-    tokens, logins = create_demo_city(_database(args), settings.secret)
+    tokens, logins = _call(create_demo_city, _database(args), settings.secret)
     print("\nPupil entry links (open one on a tablet):")
     for school, token in tokens.items():
         print(f"  {school}: {_entry_url(settings, token)}")
     print(f"\nStaff logins at {settings.base_url}/staff/login (password: {DEMO_PASSWORD}):")
     for login in logins:
         print(f"  {login.login:<8} {login.role:<12} {login.school or ''}")
+    print("(centre and admin set up two-step login, then choose a password, at first login)")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     _settings(args)  # refuse to start before uvicorn does, with the reason
+    # Held while this process lives: `restore` refuses to run under a running service.
+    _call(hold_serving_lock, args.db)
     os.environ["SCHOOL_REPORT_DB"] = str(args.db)
     uvicorn.run(
         "web.app:app_from_environment",
@@ -145,8 +150,22 @@ def cmd_staff_add(args: argparse.Namespace) -> None:
         if school is None:
             raise CommandError(f"no school named {args.school!r}")
     password = os.environ.get("SCHOOL_REPORT_NEW_PASSWORD") or _ask_password()
-    staff = _call(add_staff, db, args.login, password, args.role, school, args.name)
+    # Where two-step login is required, the password given here is a temporary one: only with
+    # it can the person set up two-step login, which they do before choosing their own.
+    temporary = args.role in ROLES_THAT_MUST
+    staff = _call(
+        add_staff,
+        db,
+        args.login,
+        password,
+        args.role,
+        school,
+        args.name,
+        must_change_password=temporary,
+    )
     print(f"added {staff.login} ({staff.role})")
+    if temporary:
+        print("at first login they set up two-step login, then choose their own password")
 
 
 def _ask_password() -> str:
@@ -174,8 +193,11 @@ def _staff_named(db, login: str):
 
 def cmd_staff_reset_two_factor(args: argparse.Namespace) -> None:
     db = _database(args)
-    reset_two_factor(db, _staff_named(db, args.login).id)
+    password = _call(reset_two_factor, db, _staff_named(db, args.login).id)
     print(f"two-step login of {args.login} is reset; they set it up again at their next login")
+    if password:
+        print("with this temporary password (hand it over in person; shown only now):")
+        print(password)
 
 
 def cmd_staff_disable(args: argparse.Namespace) -> None:
@@ -197,10 +219,9 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    db = _database(args)
-    _call(restore_backup, db, args.path)
-    migrate(db)
+    _call(restore_backup, _database(args), args.path)
     print(f"restored {args.db} from {args.path}")
+    print("every session has ended; accounts keep their present passwords and two-step login")
 
 
 def cmd_purge(args: argparse.Namespace) -> None:
@@ -208,10 +229,12 @@ def cmd_purge(args: argparse.Namespace) -> None:
     print(f"purged {result.cases} cases closed before {result.closed_before}")
     for table, count in sorted(result.rows.items()):
         print(f"  {table}: {count} rows")
+    for table, count in sorted(result.traces.items()):
+        print(f"  expired {table}: {count} rows")
 
 
 def cmd_legal_hold(args: argparse.Namespace) -> None:
-    set_legal_hold(_database(args), args.report_id, not args.lift)
+    _call(set_legal_hold, _database(args), args.report_id, not args.lift)
     print(f"report {args.report_id}: legal hold {'lifted' if args.lift else 'on'}")
 
 
@@ -241,6 +264,9 @@ def cmd_digest(args: argparse.Namespace) -> None:
 STATISTICS_REFUSALS = {
     "period_reversed": "--from is after --to",
     "period_too_long": "the period may be at most five years",
+    "bad_date": "dates from 2000 to 2100 only",
+    "whole_months": "published figures count whole months: --from a 1st, --to a month's last day",
+    "threshold_range": f"the threshold is a whole number from {THRESHOLDS[0]} to {THRESHOLDS[-1]}",
 }
 
 
@@ -253,20 +279,30 @@ def cmd_stats(args: argparse.Namespace) -> None:
         school = find_school(db, args.school)
         if school is None:
             raise CommandError(f"no school named {args.school!r} (see: school-admin school list)")
+    # A school's figures are published (protected) unless --internal says otherwise.
+    publish = args.publish or (school is not None and not args.internal)
     try:
-        tables = report_tables(
-            db, args.start, args.end, school.id if school else None, publish=args.publish
+        publication = report_tables(
+            db, args.start, args.end, school.id if school else None, publish=publish
         )
     except StatisticsError as error:
         raise CommandError(STATISTICS_REFUSALS.get(error.reason, error.reason)) from error
-    scope = Scope(args.start, args.end, school, args.publish, statistics_threshold(db))
-    body = export_file(tables, scope, args.format)
+    scope = Scope(args.start, args.end, school, publish, statistics_threshold(db))
+    body = export_file(publication, scope, args.format)
     if str(args.output) == "-":
         sys.stdout.buffer.write(body)
         return
     output = args.output or Path(file_name(scope, args.format))
     output.write_bytes(body)
-    print(f"wrote {output}")
+    print(f"wrote {output}" + ("" if publish else " (internal: small numbers not hidden)"))
+
+
+def cmd_stats_threshold(args: argparse.Namespace) -> None:
+    try:
+        set_threshold(_database(args), args.limit, COMMAND_LINE)
+    except StatisticsError as error:
+        raise CommandError(STATISTICS_REFUSALS[error.reason]) from error
+    print(f"published statistics hide every count below {args.limit}")
 
 
 def _date(text: str) -> date:
@@ -276,28 +312,53 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date like 2025-04-01: {text!r}") from error
 
 
-def _call(fn: Callable, *args):
+def _port(text: str) -> int:
     try:
-        return fn(*args)
-    except (SchoolError, StaffError, BackupError) as error:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return port
+
+
+REFUSALS = (SchoolError, StaffError, BackupError, RetentionError, NotADemoDatabase)
+
+
+def _call(fn: Callable, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except REFUSALS as error:
         raise CommandError(str(error)) from error
 
 
-def build_parser() -> Parser:
-    parser = Parser(prog="school-admin", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+Commands = argparse._SubParsersAction
 
-    def command(name: str, fn, help: str, parent=commands) -> Parser:
-        sub = parent.add_parser(name, help=help, description=help)
-        sub.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"default: {DEFAULT_DB}")
-        sub.set_defaults(fn=fn)
-        return sub
 
-    command("init", cmd_init, "create the database and the signing secret")
-    command("demo", cmd_demo, "add a demo city: two schools, one staff account per role")
-    serve = command("serve", cmd_serve, "serve the web app with uvicorn")
+def _command(parent: Commands, name: str, fn: Callable, help: str) -> Parser:
+    sub = parent.add_parser(name, help=help, description=help)
+    sub.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"default: {DEFAULT_DB}")
+    sub.set_defaults(fn=fn)
+    return sub
+
+
+def _group(commands: Commands, name: str, help: str) -> Commands:
+    return commands.add_parser(name, help=help).add_subparsers(
+        dest=f"{name}_command", required=True, parser_class=Parser
+    )
+
+
+def _setup_commands(commands: Commands) -> None:
+    _command(commands, "init", cmd_init, "create the database and the signing secret")
+    _command(
+        commands,
+        "demo",
+        cmd_demo,
+        "add a demo city: two schools, one staff account per role (new database only)",
+    )
+    serve = _command(commands, "serve", cmd_serve, "serve the web app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000, help="1 to 65535 (default: 8000)")
     serve.add_argument(
         "--proxy-headers",
         action="store_true",
@@ -305,76 +366,109 @@ def build_parser() -> Parser:
     )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
 
-    school = commands.add_parser("school", help="schools and their pupil links").add_subparsers(
-        dest="school_command", required=True, parser_class=Parser
-    )
-    add = command("add", cmd_school_add, "add a school", school)
+
+def _school_commands(commands: Commands) -> None:
+    school = _group(commands, "school", "schools and their pupil links")
+    add = _command(school, "add", cmd_school_add, "add a school")
     add.add_argument("name")
     add.add_argument("--kind", choices=SCHOOL_KINDS, required=True)
-    command("list", cmd_school_list, "list schools", school)
-    link = command("link", cmd_school_link, "print a school's pupil link and its QR code", school)
+    _command(school, "list", cmd_school_list, "list schools")
+    link = _command(school, "link", cmd_school_link, "print a school's pupil link and its QR code")
     link.add_argument("name")
     link.add_argument("--rotate", action="store_true", help="issue a new link; the old one dies")
 
-    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(
-        dest="staff_command", required=True, parser_class=Parser
-    )
-    add_staff_parser = command(
-        "add",
-        cmd_staff_add,
-        "add a staff account (password from SCHOOL_REPORT_NEW_PASSWORD or typed)",
-        staff,
-    )
-    add_staff_parser.add_argument("login")
-    add_staff_parser.add_argument("--role", choices=ROLES, required=True)
-    add_staff_parser.add_argument("--school", help="the school of a nurse or school_team")
-    add_staff_parser.add_argument("--name", help="the name shown to colleagues")
-    command("list", cmd_staff_list, "list staff accounts", staff)
-    reset = command(
+
+STAFF_COMMANDS = (
+    (
         "reset-2fa",
         cmd_staff_reset_two_factor,
         "reset a lost two-step login (ends the person's sessions)",
-        staff,
-    )
-    reset.add_argument("login")
-    disable = command(
-        "disable", cmd_staff_disable, "disable an account (its sessions end at once)", staff
-    )
-    disable.add_argument("login")
-    reset_password_parser = command(
+    ),
+    ("disable", cmd_staff_disable, "disable an account (its sessions end at once)"),
+    (
         "reset-password",
         cmd_staff_reset_password,
         "give an account a temporary password, to be changed at next login",
-        staff,
-    )
-    reset_password_parser.add_argument("login")
+    ),
+)
 
-    backup = command("backup", cmd_backup, "copy the database, online, to a new file")
+
+def _staff_commands(commands: Commands) -> None:
+    staff = _group(commands, "staff", "staff accounts")
+    add = _command(
+        staff, "add", cmd_staff_add, "add a staff account (password: SCHOOL_REPORT_NEW_PASSWORD)"
+    )
+    add.add_argument("login")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--school", help="the school of a nurse or school_team")
+    add.add_argument("--name", help="the name shown to colleagues")
+    _command(staff, "list", cmd_staff_list, "list staff accounts")
+    for name, fn, help in STAFF_COMMANDS:
+        _command(staff, name, fn, help).add_argument("login")
+
+
+def _data_commands(commands: Commands) -> None:
+    backup = _command(commands, "backup", cmd_backup, "copy the database, online, to a new file")
     backup.add_argument("path", type=Path)
-    restore = command(
-        "restore", cmd_restore, "check a backup and replace the database with it (stop serve first)"
+    restore = _command(
+        commands, "restore", cmd_restore, "check a backup and replace the database with it"
     )
     restore.add_argument("path", type=Path)
-    command("purge", cmd_purge, "delete closed cases past the city's retention period")
-    hold = command("legal-hold", cmd_legal_hold, "keep a case past retention (legal hold)")
+    _command(commands, "purge", cmd_purge, "delete closed cases past the retention period")
+    hold = _command(commands, "legal-hold", cmd_legal_hold, "keep a case past retention")
     hold.add_argument("report_id", type=int)
     hold.add_argument("--lift", action="store_true", help="lift the hold")
-    mail = command("mail-server", cmd_mail_server, "set the SMTP server for staff notifications")
+
+
+def _mail_commands(commands: Commands) -> None:
+    mail = _command(
+        commands, "mail-server", cmd_mail_server, "set the SMTP server for staff notifications"
+    )
     mail.add_argument("host", help="an empty string turns mail off")
     mail.add_argument("--port", type=int, default=587)
     mail.add_argument("--no-starttls", action="store_true", help="plain SMTP (loopback only)")
     mail.add_argument("--user", default="", help=f"login; password from {PASSWORD_VARIABLE}")
-    command("send-mail", cmd_send_mail, "send the staff notification mails that are due now")
-    command("digest", cmd_digest, "queue today's digest for staff with reports waiting, and send")
-    stats = command("stats", cmd_stats, "write the statistics of a period as CSV or Excel")
+    _command(commands, "send-mail", cmd_send_mail, "send the notification mails due now")
+    _command(commands, "digest", cmd_digest, "queue today's digests, and send")
+
+
+def _stats_command(commands: Commands) -> None:
+    stats = _command(
+        commands, "stats", cmd_stats, "write the statistics of a period as CSV or Excel"
+    )
     stats.add_argument("--from", dest="start", type=_date, required=True, help="first day")
     stats.add_argument("--to", dest="end", type=_date, required=True, help="last day")
     stats.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     stats.add_argument("--school", help="one school's figures (default: the whole city)")
-    stats.add_argument(
+    view = stats.add_mutually_exclusive_group()
+    view.add_argument(
         "--publish", action="store_true", help="hide small numbers (for the board or the public)"
     )
+    view.add_argument(
+        "--internal", action="store_true", help="with --school: the centre's own, unprotected"
+    )
     stats.add_argument("--output", type=Path, help="file to write ('-' for stdout)")
+    threshold = _command(
+        commands,
+        "stats-threshold",
+        cmd_stats_threshold,
+        "set the smallest count published statistics show (default 3)",
+    )
+    threshold.add_argument("limit", type=int, help="a whole number from 2 to 100")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="school-admin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for add_commands in (
+        _setup_commands,
+        _school_commands,
+        _staff_commands,
+        _data_commands,
+        _mail_commands,
+        _stats_command,
+    ):
+        add_commands(commands)
     return parser
 
 

@@ -1,5 +1,7 @@
 """Everything staff see beside a report's thread: the case, its triage, notes, coordination
-and audit trail, gathered in one read."""
+and audit trail, gathered in one read, as the viewer's side may see them: after a hand-over a
+school sees neither the centre's own work (checklist, watch flag, coordination, headline) nor
+danger words from messages it may not read."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +12,9 @@ from school_report import cases, triage
 from school_report.audit import CaseEvent, case_trail
 from school_report.clock import utc_now
 from school_report.danger_words import find_danger_words, highlighted, lexicon
+from school_report.overdue import deadlines
 from school_report.reports import Report
+from school_report.routing import message_condition
 from school_report.staff import Staff
 
 
@@ -35,12 +39,20 @@ class CaseFile:
     def overdue(self) -> bool:
         return self.due_at is not None and self.due_at < utc_now()
 
+    def checklist_label(self, key: str, language: str) -> str:
+        """An item's label as the city words it (its key, if the city has removed it)."""
+        return next((item.label(language) for item in self.checklist if item.key == key), key)
 
-def _highlights(db: Database, report_id: int) -> dict[int, list[tuple[str, bool]]]:
+
+def _highlights(db: Database, staff: Staff, report_id: int) -> dict[int, list[tuple[str, bool]]]:
+    """The danger words of the pupil messages this staff member may read."""
     entries = lexicon(db)
+    condition, params = message_condition(staff)
     found = {}
     for message_id, body in db.execute(
-        "SELECT id, body FROM messages WHERE report_id = ? AND author = 'pupil'", [report_id]
+        "SELECT m.id, m.body FROM messages m JOIN reports r ON r.id = m.report_id "
+        f"WHERE m.report_id = ? AND m.author = 'pupil' AND {condition}",
+        [report_id, *params],
     ):
         matches = find_danger_words(body, entries)
         if matches:
@@ -53,17 +65,17 @@ def case_file(db: Database, staff: Staff, report: Report) -> CaseFile:
     in_training = cases.needs_review(db, staff)
     is_centre = staff.role == "centre"
     return CaseFile(
-        case=cases.case_of(db, report.id),
+        case=cases.case_for(db, staff, report.id),
         may_work=may_work,
         is_centre=is_centre,
         may_approve=may_work and not in_training,
         in_training=in_training,
-        checklist=triage.checklist(db, report.id),
-        highlights=_highlights(db, report.id),
+        checklist=triage.checklist(db, report.id) if is_centre else [],
+        highlights=_highlights(db, staff, report.id),
         pending_reply_ids=cases.pending_reply_ids(db, report.id),
         colleagues=cases.colleagues(db, staff),
         notes=cases.notes_of(db, staff, report.id),
         coordination=cases.coordination_of(db, report.id) if is_centre else [],
-        trail=case_trail(db, report.id),
-        due_at=triage.deadlines(db).due_at(report),
+        trail=case_trail(db, report.id, viewer=staff),
+        due_at=deadlines(db).due_at(report),
     )

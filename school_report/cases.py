@@ -9,7 +9,7 @@ centre's.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -24,9 +24,10 @@ from school_report.reports import (
     SubmissionError,
     add_staff_reply,
     clean_text,
+    mark_read,
     mark_replied,
 )
-from school_report.routing import answer_condition, note_condition
+from school_report.routing import answer_condition, note_condition, reads_every_pupil_message
 from school_report.staff import Staff
 
 MAX_HEADLINE_CHARS = 80  # the centre writes about 50; a little room, then it is not a headline
@@ -103,6 +104,47 @@ def cases_of(db: Database, report_ids: list[int]) -> dict[int, Case]:
     return {row[0]: case_from_row(row) for row in rows}
 
 
+def as_seen_by(db: Database, staff: Staff, found: dict[int, Case]) -> dict[int, Case]:
+    """The cases as this staff member's side may see them. The centre sees all of them. A
+    school (its own report referred, or brought in by the centre) sees its own headline but not
+    the centre's, no watch flag, and the danger words that raised the urgency only if it may
+    read every pupil message (`routing.reads_every_pupil_message`)."""
+    if staff.role == "centre" or not found:
+        return found
+    ids = list(found)
+    whole = reads_every_pupil_message(db, staff, ids)
+    by_centre = _headlines_by_centre(db, ids)
+    return {
+        report_id: replace(
+            case,
+            headline=None if report_id in by_centre else case.headline,
+            watch_case=False,
+            watch_reason=None,
+            urgency_reason=case.urgency_reason
+            if report_id in whole and case.urgency_source == "danger_words"
+            else [],
+        )
+        for report_id, case in found.items()
+    }
+
+
+def _headlines_by_centre(db: Database, report_ids: list[int]) -> set[int]:
+    """The reports whose headline a centre counsellor wrote last."""
+    marks = ", ".join("?" for _ in report_ids)
+    rows = db.execute(
+        "SELECT e.report_id FROM case_events e JOIN staff st ON st.id = e.staff_id "
+        f"WHERE e.report_id IN ({marks}) AND st.role = 'centre' AND e.id = (SELECT max(l.id) "
+        "FROM case_events l WHERE l.report_id = e.report_id AND l.kind = 'headline_changed')",
+        report_ids,
+    )
+    return {report_id for (report_id,) in rows}
+
+
+def case_for(db: Database, staff: Staff, report_id: int) -> Case:
+    """The case of a report in this staff member's inbox, as their side may see it."""
+    return as_seen_by(db, staff, {report_id: case_of(db, report_id)})[report_id]
+
+
 def may_work(db: Database, staff: Staff, report_id: int) -> bool:
     """Whether the staff member answers this report's thread, and so may change its case."""
     condition, params = answer_condition(staff)
@@ -120,6 +162,13 @@ def require_work(db: Database, staff: Staff, report_id: int) -> None:
 def require_centre(staff: Staff) -> None:
     if staff.role != "centre":
         raise NotAllowed("centre_only")
+
+
+def mark_unread(db: Database, staff: Staff, report: Report) -> None:
+    """Leave the report unread for its inbox again. Unread belongs to the side that answers:
+    a school reading what it referred cannot make it unread for the centre."""
+    require_work(db, staff, report.id)
+    mark_read(db, report, read=False)
 
 
 def _current_status(db: Database, report_id: int) -> str:

@@ -12,16 +12,21 @@ asking, because the centre tells pupils it will not tell their school without as
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from school_report import notifications, reports
+from school_report import notifications
 from school_report.audit import record_event
 from school_report.clock import now_iso
 from school_report.db import transaction
 from school_report.migrations import CONSENTS, HAND_OVER_SHARES
 from school_report.routing import answers_report, centre_answers
 from school_report.staff import Staff
+from school_report.text import clean_text
+
+if TYPE_CHECKING:  # reports calls this module when a pupil writes: no import back at run time
+    from school_report.reports import Report
 
 MAX_REASON_CHARS = 1000
 MAX_SUMMARY_CHARS = 2000
@@ -82,7 +87,7 @@ def pupil_notices(db: Database, report_id: int) -> list[PupilNotice]:
     return [PupilNotice(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5]) for r in rows]
 
 
-def _already_sees(db: Database, report: "reports.Report", to_recipient: str) -> bool:
+def _already_sees(db: Database, report: "Report", to_recipient: str) -> bool:
     if report.recipient == to_recipient:
         return True
     found = db.execute(
@@ -92,7 +97,7 @@ def _already_sees(db: Database, report: "reports.Report", to_recipient: str) -> 
     return found is not None
 
 
-def hand_over_targets(db: Database, staff: Staff, report: "reports.Report") -> list[str]:
+def hand_over_targets(db: Database, staff: Staff, report: "Report") -> list[str]:
     """To whom this staff member may hand the report now: a school that answers it may refer
     it to the centre; the centre may bring in the school's nurse or team."""
     if not answers_report(db, staff, report.id):
@@ -104,7 +109,7 @@ def hand_over_targets(db: Database, staff: Staff, report: "reports.Report") -> l
 def hand_over(
     db: Database,
     staff: Staff,
-    report: "reports.Report",
+    report: "Report",
     to_recipient: str,
     *,
     pupil_consent: str,
@@ -116,12 +121,14 @@ def hand_over(
     """Hand the report over, record it in the case's audit trail and tell the receiving side."""
     if to_recipient not in hand_over_targets(db, staff, report):
         raise HandOverRefused("hand_over_not_possible")
-    if pupil_consent not in CONSENTS or shares not in HAND_OVER_SHARES:
-        raise HandOverRefused("bad_form")
+    if pupil_consent not in CONSENTS:
+        raise HandOverRefused("consent_missing")
+    if shares not in HAND_OVER_SHARES:
+        raise HandOverRefused("hand_over_form")
     if staff.role != "centre":
         shares = "thread"  # the centre answers the pupil from now on: it needs the thread
-    reason = _clean(reason, MAX_REASON_CHARS, required=True)
-    summary = _clean(summary, MAX_SUMMARY_CHARS, required=shares == "summary")
+    reason = _clean(reason, MAX_REASON_CHARS, "reason", required=True)
+    summary = _clean(summary, MAX_SUMMARY_CHARS, "summary", required=shares == "summary")
     if not legal_duty and (
         pupil_consent == "refused" or (staff.role == "centre" and pupil_consent != "agreed")
     ):
@@ -158,11 +165,17 @@ def hand_over(
         notifications.queue_hand_over_mail(db, report.id, to_recipient)
 
 
-def _clean(text: str, limit: int, *, required: bool) -> str | None:
-    try:
-        return reports.clean_text(text, limit, required=required, multiline=True)
-    except reports.SubmissionError as error:
-        raise HandOverRefused(error.reason) from error
+def _clean(text: str, limit: int, field: str, *, required: bool) -> str | None:
+    """The field's text, or a refusal worded for staff and named for the field (such as
+    `reason_missing`, `summary_too_long`): the pupils' refusals would not fit."""
+    named = {"empty": f"{field}_missing", "too_long": f"{field}_too_long"}
+    return clean_text(
+        text,
+        limit,
+        required=required,
+        multiline=True,
+        refuse=lambda reason: HandOverRefused(named.get(reason, "hand_over_form")),
+    )
 
 
 def after_pupil_message(db: Database, report_id: int, *, keep_from_school: bool) -> None:
@@ -196,7 +209,7 @@ class HandOverPanel:
     kept_from_school: int  # the pupil's messages kept from the school (told to the centre)
 
 
-def hand_over_panel(db: Database, staff: Staff, report: "reports.Report") -> HandOverPanel:
+def hand_over_panel(db: Database, staff: Staff, report: "Report") -> HandOverPanel:
     return HandOverPanel(
         hand_overs=hand_overs_of(db, report.id),
         targets=hand_over_targets(db, staff, report),

@@ -4,6 +4,7 @@ The centre is closed on Japan's public holidays (from `jpholiday`, which follows
 substitute and bridge days) unless the city opens on one, and on any day the city closes.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,10 +13,12 @@ import jpholiday
 from sqlite_utils import Database
 
 from school_report.admin_log import Actor
+from school_report.clock import utc_now
 from school_report.settings import SettingError, change_setting, get_setting
 
 # Year-end closures and Golden Week can chain into long runs of closed days.
 _LOOK_AHEAD_DAYS = 400
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 
 
 def city_zone(db: Database) -> ZoneInfo:
@@ -78,11 +81,28 @@ def public_holidays(year: int) -> list[tuple[date, str]]:
     return sorted(jpholiday.year_holidays(year))
 
 
+def holiday_calendar(db: Database) -> list[tuple[date, str, bool]]:
+    """Japan's public holidays this year and next in the city, each with whether the centre is
+    closed on it."""
+    hours = centre_hours(db)
+    this_year = utc_now().astimezone(city_zone(db)).year
+    return [
+        (day, name, hours.is_holiday(day))
+        for year in (this_year, this_year + 1)
+        for day, name in public_holidays(year)
+    ]
+
+
+def _clock_time(text: str) -> time:
+    """A time of day on the centre's clock, as a browser's time field sends it (10:00 or
+    10:00:00); never one with a zone offset, which could not be compared with the others."""
+    if not _CLOCK_TIME.fullmatch(text):
+        raise SettingError("times are written like 10:00", "hours_invalid")
+    return time.fromisoformat(text)
+
+
 def set_centre_hours(db: Database, weekdays: list[int], opens: str, closes: str, by: Actor) -> None:
-    try:
-        open_time, close_time = time.fromisoformat(opens), time.fromisoformat(closes)
-    except ValueError as error:
-        raise SettingError("times are written like 10:00", "hours_invalid") from error
+    open_time, close_time = _clock_time(opens), _clock_time(closes)
     if not weekdays or not set(weekdays) <= set(range(7)) or open_time >= close_time:
         raise SettingError("open on at least one day, opening before closing", "hours_invalid")
     value = {

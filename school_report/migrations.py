@@ -707,3 +707,148 @@ def m009_queue_order(db: Database) -> None:
         # A hand-over to a school puts the report in its inbox too.
         f"CREATE TRIGGER queue_hand_over_added AFTER INSERT ON hand_overs BEGIN {bump} END",
     )
+
+
+@migrations()
+def m010_pupil_sessions(db: Database) -> None:
+    """Which thread a pupil's tablet may read: the cookie holds only a random handle."""
+    _run(
+        db,
+        """CREATE TABLE pupil_sessions (
+            handle_hash TEXT PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            last_seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX pupil_sessions_last_seen ON pupil_sessions (last_seen_at)",
+        "CREATE INDEX pupil_sessions_report ON pupil_sessions (report_id)",
+    )
+
+
+# What the statistics count per report from m011 on. Schools instead of school kinds (the
+# statistics read a school's kind when they lay the counts out, so a school that changes kind is
+# counted under its new kind everywhere, as topics are under their present category); the UTC
+# quarter hour instead of the hour (a city in a half-hour zone gets its local hours right); and
+# only the messages the pupil can see (a reply waiting for a supervisor is not a contact yet).
+# Frozen with m011: a new dimension needs a new migration that drops and rebuilds the triggers.
+STATISTICS_DIMENSIONS_M011 = {
+    "school_recipient": "r.school_id || '|' || r.recipient",
+    "topic_school": "r.topic_id || '|' || r.school_id",
+    "grade_school": "r.school_id || '|' || r.grade",
+    "urgency": "r.urgency",
+    "status": "r.status",
+    "outcome": "r.outcome",
+    "language": "r.language",
+    "named": "r.pupil_name IS NOT NULL",
+    "watch_case": "r.watch_case",
+    "quarter": "substr(r.created_at, 1, 14) || "
+    "printf('%02d', CAST(substr(r.created_at, 15, 2) AS INTEGER) / 15 * 15)",
+    "reply": _duration_step("(unixepoch(r.first_reply_at) - unixepoch(r.created_at))"),
+    "close": _duration_step("(unixepoch(r.closed_at) - unixepoch(r.created_at))"),
+}
+STATISTICS_CONTACT_DIMENSIONS_M011 = ("school_recipient", "topic_school")
+
+
+def statistics_rows(
+    source: str, dimensions: tuple[str, ...] = tuple(STATISTICS_DIMENSIONS_M011)
+) -> str:
+    """A subquery of (dim, value, created_at, school_id, recipient, pupil_messages,
+    staff_messages), one row per report of `source` (aliased `r`) and dimension with a value."""
+    return " UNION ALL ".join(
+        f"SELECT '{dim}' AS dim, CAST({STATISTICS_DIMENSIONS_M011[dim]} AS TEXT) AS value, "
+        "r.created_at AS created_at, r.school_id AS school_id, r.recipient AS recipient, "
+        + (
+            "r.pupil_messages AS pupil_messages, r.staff_messages AS staff_messages "
+            if dim in STATISTICS_CONTACT_DIMENSIONS_M011
+            else "0 AS pupil_messages, 0 AS staff_messages "
+        )
+        + f"FROM {source} AS r WHERE value IS NOT NULL"
+        for dim in dimensions
+    )
+
+
+def visible_message_count(report_id: str, author: str) -> str:
+    """The messages of `author` on the report that the pupil can see (SQL)."""
+    return (
+        f"(SELECT count(*) FROM messages WHERE report_id = {report_id} "
+        f"AND author = '{author}' AND pupil_visible = 1)"
+    )
+
+
+def _m011_upsert(
+    source: str, reports: str, dimensions: tuple[str, ...] = tuple(STATISTICS_DIMENSIONS_M011)
+) -> str:
+    return f"""INSERT INTO statistics_counts
+        (grain, bucket, dim, value, reports, pupil_messages, staff_messages)
+        SELECT g.grain, substr(d.created_at, 1, g.length), d.dim, d.value,
+               {reports}, d.pupil_messages, d.staff_messages
+        FROM ({statistics_rows(source, dimensions)}) AS d,
+             (SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g
+        WHERE true
+        ON CONFLICT (grain, bucket, dim, value) DO UPDATE SET
+            reports = reports + excluded.reports,
+            pupil_messages = pupil_messages + excluded.pupil_messages,
+            staff_messages = staff_messages + excluded.staff_messages"""
+
+
+def _m011_report_row(row: str, sign: int) -> str:
+    columns = ", ".join(f"{row}.{column} AS {column}" for column in _STATISTICS_COLUMNS)
+    pupil, staff = (visible_message_count(f"{row}.id", author) for author in ("pupil", "staff"))
+    return (
+        f"(SELECT {columns}, {sign} * {pupil} AS pupil_messages, "
+        f"{sign} * {staff} AS staff_messages)"
+    )
+
+
+@migrations()
+def m011_statistics_by_school(db: Database) -> None:
+    """Statistics counts rebuilt on the m011 dimensions, and `statistics_retained`: what the
+    reports that retention deletes counted, per school and city month, so that figures once
+    published do not change when their cases are purged (see `school_report.statistics`)."""
+    old = ("report_added", "report_removed", "report_changed", "message_added", "message_removed")
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in _STATISTICS_COLUMNS)
+    contacts = STATISTICS_CONTACT_DIMENSIONS_M011
+    shown = "(CASE WHEN NEW.pupil_visible = 1 THEN 1 ELSE -1 END)"
+    _run(
+        db,
+        *(f"DROP TRIGGER statistics_{name}" for name in old),
+        f"""CREATE TRIGGER statistics_report_added AFTER INSERT ON reports BEGIN
+            {_m011_upsert(_new_report_row(), "1")}; END""",
+        f"""CREATE TRIGGER statistics_report_removed AFTER DELETE ON reports BEGIN
+            {_m011_upsert(_m011_report_row("OLD", -1), "-1")}; END""",
+        f"""CREATE TRIGGER statistics_report_changed AFTER UPDATE ON reports WHEN {changed} BEGIN
+            {_m011_upsert(_m011_report_row("OLD", -1), "-1")};
+            {_m011_upsert(_m011_report_row("NEW", 1), "1")}; END""",
+        f"""CREATE TRIGGER statistics_message_added AFTER INSERT ON messages
+            WHEN NEW.pupil_visible = 1 BEGIN
+            {_m011_upsert(_message_report("NEW", 1), "0", contacts)}; END""",
+        f"""CREATE TRIGGER statistics_message_removed AFTER DELETE ON messages
+            WHEN OLD.pupil_visible = 1 BEGIN
+            {_m011_upsert(_message_report("OLD", -1), "0", contacts)}; END""",
+        f"""CREATE TRIGGER statistics_message_shown AFTER UPDATE OF pupil_visible ON messages
+            WHEN OLD.pupil_visible IS NOT NEW.pupil_visible BEGIN
+            {_m011_upsert(_message_report("NEW", shown), "0", contacts)}; END""",
+        """CREATE TABLE statistics_retained (
+            month TEXT NOT NULL,
+            school_id INTEGER NOT NULL,
+            to_school INTEGER NOT NULL,
+            dim TEXT NOT NULL,
+            value TEXT NOT NULL,
+            reports INTEGER NOT NULL,
+            pupil_messages INTEGER NOT NULL,
+            staff_messages INTEGER NOT NULL,
+            PRIMARY KEY (month, school_id, to_school, dim, value)
+        ) WITHOUT ROWID""",
+        "DELETE FROM statistics_counts",
+    )
+    pupil, staff = (visible_message_count("reports.id", author) for author in ("pupil", "staff"))
+    reports_with_messages = (
+        f"(SELECT reports.*, {pupil} AS pupil_messages, {staff} AS staff_messages FROM reports)"
+    )
+    db.execute(
+        "INSERT INTO statistics_counts "
+        "SELECT g.grain, substr(d.created_at, 1, g.length) AS bucket, d.dim, d.value, count(*), "
+        "sum(d.pupil_messages), sum(d.staff_messages) "
+        f"FROM ({statistics_rows(reports_with_messages)}) AS d, "
+        "(SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g "
+        "GROUP BY g.grain, bucket, d.dim, d.value"
+    )

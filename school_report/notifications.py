@@ -9,10 +9,12 @@ nothing is lost and the pupil never waits on SMTP; `deliver_outbox` sends them l
 again after growing pauses while the mail server is down.
 """
 
+import ipaddress
 import logging
 import os
 import re
 import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -20,26 +22,35 @@ from email.utils import formatdate, make_msgid
 
 from sqlite_utils import Database
 
+from school_report.admin_log import COMMAND_LINE, Actor
 from school_report.clock import now_iso, utc_now
 from school_report.db import transaction
 from school_report.hours import city_zone
-from school_report.migrations import NOTIFY_MODES, URGENCIES
+from school_report.migrations import NOTIFY_MODES
+from school_report.overdue import deadlines
+from school_report.refused import Refused
 from school_report.routing import answer_condition, answers_report
-from school_report.settings import get_setting, set_setting
+from school_report.settings import change_settings, get_setting, set_setting
 from school_report.staff import Staff
 
 log = logging.getLogger("school_report.mail")
 
 PASSWORD_VARIABLE = "SCHOOL_REPORT_SMTP_PASSWORD"
+# A file of CA certificates to trust instead of the system's (a city's own mail server, tests).
+CAFILE_VARIABLE = "SCHOOL_REPORT_SMTP_CAFILE"
 SMTP_TIMEOUT_SECONDS = 20
 MAX_EMAIL_CHARS = 254
+MAX_HOST_CHARS = 253  # the longest name DNS allows
 # Pauses between tries while the mail server is down; the last one repeats until it is back.
 RETRY_AFTER = [timedelta(minutes=m) for m in (1, 2, 5, 15, 30, 60)]
 # The daily digest goes out at this local time unless the city sets `mail_digest_time`.
 DIGEST_TIME = "08:00"
 BATCH = 100
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# One plain address: no list (`,;`), no display name (`<>"`), no control character, since the
+# address goes into the To header and, alone, to the mail server as the recipient.
+_ADDRESS_CHAR = r"[^@\s,;<>\"\x00-\x1f\x7f]"
+_EMAIL = re.compile(rf"{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+\.{_ADDRESS_CHAR}+")
 _RECIPIENT_ROLES = ("nurse", "school_team", "centre")
 
 FOOTER = (
@@ -67,7 +78,7 @@ BODIES = {
 }
 
 
-class MailSettingsRefused(ValueError):
+class MailSettingsRefused(Refused):
     """A staff member's notification settings cannot be saved; `reason` names why."""
 
     def __init__(self, reason: str):
@@ -89,6 +100,11 @@ class MailServer:
     user: str | None
     password: str | None
     sender: str
+    cafile: str | None = None  # CA certificates to check the server's with; None: the system's
+
+
+class PlainLoginRefused(smtplib.SMTPException):
+    """The password would cross the network unencrypted: the city must use STARTTLS."""
 
 
 @dataclass(frozen=True)
@@ -114,11 +130,15 @@ def set_mail_settings(db: Database, staff: Staff, email: str, notify: str) -> No
     email = email.strip()
     if notify not in NOTIFY_MODES:
         raise MailSettingsRefused("bad_form")
-    if email and (len(email) > MAX_EMAIL_CHARS or not _EMAIL.fullmatch(email)):
+    if email and not is_mail_address(email):
         raise MailSettingsRefused("email_invalid")
     db.execute(
         "UPDATE staff SET email = ?, notify = ? WHERE id = ?", [email or None, notify, staff.id]
     )
+
+
+def is_mail_address(email: str) -> bool:
+    return len(email) <= MAX_EMAIL_CHARS and _EMAIL.fullmatch(email) is not None
 
 
 def urgent_always_mailed(staff: Staff) -> bool:
@@ -157,14 +177,19 @@ def _queue(db: Database, staff_id: int, event: str, at: datetime | None = None) 
     )
 
 
+def _mail_event(db: Database, report_id: int, event: str) -> tuple[int, str]:
+    """The report's school, and the event to mail: an urgent report makes any event urgent."""
+    school_id, urgency = db.execute(
+        "SELECT school_id, urgency FROM reports WHERE id = ?", [report_id]
+    ).fetchone()
+    return school_id, "urgent" if urgency == "urgent" else event
+
+
 def queue_report_mail(db: Database, report_id: int, event: str) -> None:
     """Queue a mail to each staff member who answers this report and wants to hear of `event`
     ('new_report' or 'pupil_wrote'; an urgent report always makes it 'urgent'). Call it inside
     the transaction that wrote the report or message, once its urgency is settled."""
-    school_id, urgency = db.execute(
-        "SELECT school_id, urgency FROM reports WHERE id = ?", [report_id]
-    ).fetchone()
-    event = "urgent" if urgency == "urgent" else event
+    school_id, event = _mail_event(db, report_id, event)
     for staff, notify in _mail_recipients(db, school_id, _RECIPIENT_ROLES):
         if _wants(staff, notify, event) and answers_report(db, staff, report_id):
             _queue(db, staff.id, event)
@@ -172,10 +197,7 @@ def queue_report_mail(db: Database, report_id: int, event: str) -> None:
 
 def queue_hand_over_mail(db: Database, report_id: int, to_recipient: str) -> None:
     """Tell the side a report was just handed to that it is in their inbox now."""
-    school_id, urgency = db.execute(
-        "SELECT school_id, urgency FROM reports WHERE id = ?", [report_id]
-    ).fetchone()
-    event = "urgent" if urgency == "urgent" else "new_report"
+    school_id, event = _mail_event(db, report_id, "new_report")
     for staff, notify in _mail_recipients(db, school_id, (to_recipient,)):
         if _wants(staff, notify, event):
             _queue(db, staff.id, event)
@@ -183,22 +205,21 @@ def queue_hand_over_mail(db: Database, report_id: int, to_recipient: str) -> Non
 
 def waiting_counts(db: Database, staff: Staff, now: datetime) -> tuple[int, int]:
     """How many open reports this staff member answers wait for a reply (the pupil wrote
-    last), and how many of them have waited longer than the city's time for their urgency."""
+    last), and how many of them are overdue: still without a first reply at their deadline,
+    by the same rule as the triage queue (`overdue.Deadlines`)."""
     condition, params = answer_condition(staff)
-    minutes = get_setting(db, "overdue_minutes")
-    overdue_before = [
-        (now - timedelta(minutes=minutes[urgency])).isoformat(timespec="seconds")
-        for urgency in URGENCIES
-    ]
-    by_urgency = " ".join("WHEN ? THEN ?" for _ in URGENCIES)
-    waiting, overdue = db.execute(
-        "SELECT count(*), coalesce(sum(r.last_pupil_message_at < "
-        f"CASE r.urgency {by_urgency} END), 0) FROM reports r "
+    rows = db.execute(
+        "SELECT r.urgency, r.created_at, r.first_reply_at IS NULL FROM reports r "
         f"WHERE {condition} AND r.status != 'closed' AND (SELECT m.author FROM messages m "
         "WHERE m.report_id = r.id AND m.pupil_visible = 1 ORDER BY m.id DESC LIMIT 1) = 'pupil'",
-        [*(v for pair in zip(URGENCIES, overdue_before, strict=True) for v in pair), *params],
-    ).fetchone()
-    return waiting, overdue
+        params,
+    ).fetchall()
+    clock = deadlines(db)
+    overdue = 0
+    for urgency, created_at, unanswered in rows:
+        due = clock.deadline(urgency, created_at) if unanswered else None
+        overdue += due is not None and due < now
+    return len(rows), overdue
 
 
 def digest_is_due(db: Database, now: datetime) -> bool:
@@ -249,21 +270,24 @@ def mail_server(db: Database, environ=os.environ) -> MailServer | None:
         user=get_setting(db, "smtp_user", None) or None,
         password=environ.get(PASSWORD_VARIABLE) or None,
         sender=get_setting(db, "mail_from", "") or f"school-report@{host}",
+        cafile=environ.get(CAFILE_VARIABLE) or None,
     )
 
 
-def set_mail_server(db: Database, host: str, port: int, starttls: bool, user: str) -> None:
-    """Point the city at its mail server (an empty host turns mail off; what waits is kept)."""
-    if not 0 < port < 65536 or any(ch.isspace() for ch in host + user):
-        raise MailSettingsRefused("bad_form")
-    with transaction(db):
-        for key, value in {
-            "smtp_host": host,
-            "smtp_port": port,
-            "smtp_starttls": starttls,
-            "smtp_user": user,
-        }.items():
-            set_setting(db, key, value)
+def set_mail_server(
+    db: Database, host: str, port: int, starttls: bool, user: str, by: Actor = COMMAND_LINE
+) -> None:
+    """Point the city at its mail server (an empty host turns mail off; what waits is kept).
+    Each change is in the admin log, with its old and new value."""
+    too_long = len(host) > MAX_HOST_CHARS or len(user) > MAX_EMAIL_CHARS
+    if (
+        too_long
+        or not 0 < port < 65536
+        or any(c.isspace() or not c.isprintable() for c in host + user)
+    ):
+        raise MailSettingsRefused("mail_server_invalid")
+    values = {"smtp_host": host, "smtp_port": port, "smtp_starttls": starttls, "smtp_user": user}
+    change_settings(db, values, by)
 
 
 def compose(event: str, sender: str, to: str, base_url: str, counts=(0, 0)) -> EmailMessage:
@@ -278,11 +302,24 @@ def compose(event: str, sender: str, to: str, base_url: str, counts=(0, 0)) -> E
     return message
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _connect(server: MailServer) -> smtplib.SMTP:
+    """A connection to the city's mail server, logged in if it has a user. STARTTLS checks the
+    server's certificate and name; a password goes over plain SMTP only to this machine."""
+    if server.user and not server.starttls and not _is_loopback(server.host):
+        raise PlainLoginRefused("the SMTP password would cross the network unencrypted")
     connection = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS)
     try:
         if server.starttls:
-            connection.starttls()
+            connection.starttls(context=ssl.create_default_context(cafile=server.cafile))
         if server.user:
             connection.login(server.user, server.password or "")
     except BaseException:
@@ -352,13 +389,14 @@ def deliver_outbox(
     with connection:
         for position, row in enumerate(due):
             outbox_id, event, staff, email, active = row[0], row[1], Staff(*row[3:8]), *row[8:]
-            if not email or not active:
-                _give_up(db, outbox_id, staff.id, "no address or account closed")
+            if not email or not active or not is_mail_address(email):
+                _give_up(db, outbox_id, staff.id, "no usable address or account closed")
                 failed += 1
                 continue
             counts = waiting_counts(db, staff, now) if event == "digest" else (0, 0)
             try:
-                connection.send_message(compose(event, server.sender, email, base_url, counts))
+                message = compose(event, server.sender, email, base_url, counts)
+                connection.send_message(message, to_addrs=[email])
             except smtplib.SMTPRecipientsRefused:
                 _give_up(db, outbox_id, staff.id, "the mail server refused the address")
                 failed += 1

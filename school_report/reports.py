@@ -1,37 +1,44 @@
 """Reports and their message threads: what a pupil sends, and what staff read and answer."""
 
 import sqlite3
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlite_utils import Database
 
-from school_report import hand_overs
+from school_report import hand_overs, text
 from school_report.audit import record_event
 from school_report.clock import now_iso, utc_now
 from school_report.codes import ReturnCode, hash_return_code, new_return_code, parse_return_code
 from school_report.danger_words import raise_urgency_for_message
 from school_report.db import transaction
 from school_report.notifications import queue_report_mail
-from school_report.routing import check_route, inbox_condition, message_condition, recipient
+from school_report.refused import Refused
+from school_report.routing import (
+    answer_condition,
+    check_route,
+    inbox_condition,
+    message_condition,
+)
 from school_report.schools import School
 from school_report.settings import get_setting
 from school_report.staff import Staff
-from school_report.topics import Topic
+from school_report.submission_limits import may_submit_report
+from school_report.topics import PUPIL_LANGUAGES, Topic, pupil_messaging
 
 MAX_MESSAGE_CHARS = 4000
 MAX_NAME_CHARS = 40
 MAX_GRADE_CHARS = 10
 # The languages pupils can read their pages and write in (BCP 47 tags, stored with each report).
-LANGUAGES = ("ja", "en", "pt-BR", "zh-Hans", "vi", "fil")
+LANGUAGES = PUPIL_LANGUAGES
 
 CODE_FAILURE_WINDOW = timedelta(minutes=15)
 CODE_FAILURES_BEFORE_SLOWING = 10
 CODE_FAILURES_BEFORE_REFUSING = 30
 
 
-class SubmissionError(ValueError):
+class SubmissionError(Refused):
     """What a pupil or staff member sent cannot be accepted; `reason` names why for the UI."""
 
     def __init__(self, reason: str):
@@ -68,20 +75,8 @@ class Message:
     staff_role: str | None = None  # whose reply: after a hand-over, not the first recipient's
 
 
-def clean_text(text: str | None, limit: int, *, required: bool, multiline: bool) -> str | None:
-    """Text as it will be stored: control characters refused (a line break is allowed where the
-    field has lines), surrounding space dropped, length checked."""
-    text = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")).strip()
-    allowed = {"\n", "\t"} if multiline else set()
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
-        raise SubmissionError("control_characters")
-    if len(text) > limit:
-        raise SubmissionError("too_long")
-    if not text:
-        if required:
-            raise SubmissionError("empty")
-        return None
-    return text
+# Messages keep whatever a keyboard or emoji picker gives, control characters apart.
+clean_text = partial(text.clean_text, refuse=SubmissionError)
 
 
 def clean_report_fields(
@@ -115,10 +110,12 @@ def submit_report(
     fields = clean_report_fields(body, grade, class_name, pupil_name)
     if language not in LANGUAGES:
         language = "ja"
+    if not may_submit_report(db, school):  # a prank script is refused before any hashing
+        raise SubmissionError("too_many_reports")
     salt = get_setting(db, "code_salt")
     while True:
         code = new_return_code()
-        code_hash = hash_return_code(code, salt)
+        code_hash = hash_return_code(code, salt)  # slow: outside the write lock
         try:
             _insert_report(
                 db, school, topic, chosen.slug, fields, language, code_hash, submission_key
@@ -137,6 +134,9 @@ def _insert_report(
 ) -> None:
     now = now_iso()
     with transaction(db):
+        # Counted under the write lock, so reports sent at the same moment cannot all pass.
+        if not may_submit_report(db, school):
+            raise SubmissionError("too_many_reports")
         cursor = db.execute(
             "INSERT INTO reports (school_id, topic_id, recipient, answered_by, grade, class_name, "
             "pupil_name, language, urgency, code_hash, submission_key, created_at, "
@@ -178,21 +178,44 @@ def code_attempts_state(db: Database, school: School) -> str:
     return "slow" if failures >= CODE_FAILURES_BEFORE_SLOWING else "open"
 
 
-def find_report_by_code(db: Database, school: School, typed: str) -> int | None:
-    """The id of this school's report with the typed return code; a miss is counted."""
+@dataclass(frozen=True)
+class CodeAttempt:
+    """What typing a return code at a school's link gave."""
+
+    report_id: int | None  # the report it opens; None for a wrong code or a refusal
+    attempts: str  # the link's `code_attempts_state` before this try
+
+
+def try_return_code(db: Database, school: School, typed: str) -> CodeAttempt:
+    """Look the typed code up at this school; a miss is counted. Once the link has had its fill
+    of wrong codes every code is refused, uncounted. The count and the record are one write, so
+    guesses sent at the same moment cannot pass the limit; the hash is worked out before it."""
+    if code_attempts_state(db, school) == "refused":  # no hashing for a refused script
+        return CodeAttempt(None, "refused")
     code = parse_return_code(typed)
-    report_id = None
-    if code is not None:
-        row = db.execute(
-            "SELECT id FROM reports WHERE code_hash = ? AND school_id = ?",
-            [hash_return_code(code, get_setting(db, "code_salt")), school.id],
-        ).fetchone()
-        report_id = row[0] if row else None
-    if report_id is None:
-        db.execute(
-            "INSERT INTO code_failures (school_id, at) VALUES (?, ?)", [school.id, now_iso()]
-        )
-    return report_id
+    code_hash = code and hash_return_code(code, get_setting(db, "code_salt"))
+    with transaction(db):
+        attempts = code_attempts_state(db, school)
+        if attempts == "refused":
+            return CodeAttempt(None, attempts)
+        report_id = code_hash and _school_report_with_code(db, school, code_hash)
+        if report_id is None:
+            db.execute(
+                "INSERT INTO code_failures (school_id, at) VALUES (?, ?)", [school.id, now_iso()]
+            )
+    return CodeAttempt(report_id, attempts)
+
+
+def _school_report_with_code(db: Database, school: School, code_hash: str) -> int | None:
+    row = db.execute(
+        "SELECT id FROM reports WHERE code_hash = ? AND school_id = ?", [code_hash, school.id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def find_report_by_code(db: Database, school: School, typed: str) -> int | None:
+    """The id of this school's report with the typed return code (`try_return_code`)."""
+    return try_return_code(db, school, typed).report_id
 
 
 _REPORT_SELECT = (
@@ -246,8 +269,9 @@ def thread(
 
 
 def pupil_may_write(db: Database, report: Report) -> bool:
-    chosen = recipient(db, report.recipient)
-    return chosen is not None and chosen.messaging and report.status != "closed"
+    """Open, and the city lets pupils and this report's recipient exchange messages (whether or
+    not it still offers that recipient for new reports)."""
+    return report.status != "closed" and pupil_messaging(db, report.id)
 
 
 def add_pupil_message(
@@ -271,7 +295,9 @@ def add_pupil_message(
 
 
 def unread_count(db: Database, staff: Staff) -> int:
-    condition, params = inbox_condition(staff)
+    """Unread reports of the inbox: unread belongs to the side that answers, not to a school
+    that only reads a report it referred or was brought in on."""
+    condition, params = answer_condition(staff)
     (count,) = db.execute(
         f"SELECT count(*) FROM reports r WHERE {condition} AND r.staff_unread = 1", params
     ).fetchone()
@@ -294,7 +320,10 @@ def mark_read(db: Database, report: Report, read: bool = True) -> None:
 def add_staff_reply(
     db: Database, staff: Staff, report: Report, body: str, *, pending_review: bool = False
 ) -> None:
-    """With `pending_review` the reply waits, unseen by the pupil, for a supervisor."""
+    """With `pending_review` the reply waits, unseen by the pupil, for a supervisor. Refused
+    where the city turned messaging with this recipient off: the pupil was told no reply comes."""
+    if not pupil_messaging(db, report.id):
+        raise SubmissionError("messaging_off")
     body = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
     now = now_iso()
     with transaction(db):

@@ -94,9 +94,58 @@ def message_condition(staff: Staff) -> tuple[str, list]:
 def note_condition(staff: Staff) -> tuple[str, list]:
     """SQL over `notes n`: internal notes stay on the side that wrote them. After a hand-over
     the centre and the school share the thread (or a summary), never each other's notes."""
+    side, params = _side_staff(staff)
+    return f"n.staff_id IN ({side})", params
+
+
+# What only the centre does on a case: a school never reads these in the audit trail.
+CENTRE_EVENTS = (
+    "checklist_ticked",
+    "checklist_unticked",
+    "watch_flagged",
+    "watch_cleared",
+    "coordination_logged",
+)
+# What each side writes for itself: shown in the trail only to the side that wrote it (a note's
+# text is never shown anyway; a headline the centre writes is the centre's own summary).
+OWN_SIDE_EVENTS = ("note_added", "headline_changed")
+
+
+def _side_staff(staff: Staff) -> tuple[str, list]:
+    """SQL: the ids of the staff on this staff member's side (the centre, or their school)."""
     if staff.role == "centre":
-        return "n.staff_id IN (SELECT id FROM staff WHERE role = 'centre')", []
-    return "n.staff_id IN (SELECT id FROM staff WHERE school_id = ?)", [staff.school_id]
+        return "SELECT id FROM staff WHERE role = 'centre'", []
+    return "SELECT id FROM staff WHERE school_id = ?", [staff.school_id]
+
+
+def event_condition(staff: Staff) -> tuple[str, list]:
+    """SQL over `case_events e`: the audit trail this staff member's side may read. After a
+    hand-over a school sees the case's status and its own work, never the centre's checklist,
+    watch flag, coordination and abuse notifications or headline; neither side sees the other
+    side's notes being written. The centre sees the rest of a school's work."""
+    side, params = _side_staff(staff)
+    own = ", ".join(f"'{kind}'" for kind in OWN_SIDE_EVENTS)
+    condition = f"(e.kind NOT IN ({own}) OR e.staff_id IN ({side}))"
+    if staff.role != "centre":
+        centre_only = ", ".join(f"'{kind}'" for kind in CENTRE_EVENTS)
+        condition = f"e.kind NOT IN ({centre_only}) AND {condition}"
+    return condition, params
+
+
+def reads_every_pupil_message(db: Database, staff: Staff, report_ids: list[int]) -> set[int]:
+    """The reports among these of which this staff member may read every pupil message. Only
+    they may see which danger words raised a report's urgency: a word could come from a message
+    the pupil kept from the school, or from a thread the centre shared only as a summary."""
+    if not report_ids:
+        return set()
+    condition, params = message_condition(staff)
+    marks = ", ".join("?" for _ in report_ids)
+    rows = db.execute(
+        f"SELECT r.id FROM reports r WHERE r.id IN ({marks}) AND NOT EXISTS (SELECT 1 "
+        f"FROM messages m WHERE m.report_id = r.id AND m.author = 'pupil' AND NOT ({condition}))",
+        [*report_ids, *params],
+    )
+    return {report_id for (report_id,) in rows}
 
 
 def _holds(db: Database, report_id: int, condition: str, params: list) -> bool:

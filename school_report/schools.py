@@ -19,14 +19,14 @@ from school_report.admin_log import COMMAND_LINE, Actor, record, record_changes
 from school_report.clock import now_iso
 from school_report.db import transaction
 from school_report.migrations import READINGS, SCHOOL_KINDS
+from school_report.refused import Refused
+from school_report.text import clean_admin_text
+
+MAX_NAME_CHARS = 80
 
 
-class SchoolError(ValueError):
-    """A school cannot be added, changed or found as asked; `reason` names why for the pages."""
-
-    def __init__(self, message: str, reason: str = "bad_form"):
-        super().__init__(message)
-        self.reason = reason
+class SchoolError(Refused):
+    """A school cannot be added, changed or found as asked."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,7 @@ def default_reading(kind: str) -> str:
 
 def _checked(db: Database, name: str, kind: str, reading: str, school_id: int | None) -> str:
     """The name to store, once name, kind and reading are known to be acceptable."""
-    name = name.strip()
-    if not name:
-        raise SchoolError("a school needs a name", "name_missing")
+    name = clean_admin_text(name, MAX_NAME_CHARS, SchoolError, empty="name_missing")
     if kind not in SCHOOL_KINDS:
         raise SchoolError(f"kind must be one of {', '.join(SCHOOL_KINDS)}")
     if reading not in READINGS:
@@ -165,6 +163,17 @@ def current_entry_token(db: Database, school: School, secret: str) -> str | None
         return None
     token = _entry_token(secret, row[0], row[1])
     return token if _token_hash(token) == row[2] else None
+
+
+def poster_token(db: Database, school: School, secret: str) -> str:
+    """The entry token a poster carries. A deactivated school prints none: its link does not
+    open, and a poster on the wall that leads nowhere tells a pupil nobody is listening."""
+    if not school.active:
+        raise SchoolError("the school is deactivated: reactivate it first", "school_inactive")
+    token = current_entry_token(db, school, secret)
+    if token is None:
+        raise SchoolError("the school has no pupil link yet", "no_link")
+    return token
 
 
 def entry_url(base_url: str, token: str) -> str:

@@ -1,4 +1,8 @@
-"""City settings: a small key/value store of JSON values, edited by the city."""
+"""City settings: a small key/value store of JSON values, edited by the city.
+
+Every change the city makes goes through `change_setting` (or `change_settings` for several
+that belong together), which writes its old and new value to the admin log.
+"""
 
 import copy
 import json
@@ -10,32 +14,43 @@ from sqlite_utils import Database
 from school_report.admin_log import Actor, record
 from school_report.db import transaction
 from school_report.migrations import URGENCIES
+from school_report.refused import Refused
+from school_report.text import clean_admin_text
 
 _REQUIRED = object()
 
-# What a setting is until the city first saves it (other parts seed some keys themselves).
+# What a setting is until the city first saves it. Keys the migrations seed (such as
+# `overdue_minutes`, `centre_hours`, `timezone`) have no entry here: their seed is the default.
 DEFAULTS: dict[str, Any] = {
-    "overdue_minutes": {"urgent": 60, "high": 4 * 60, "normal": 24 * 60, "low": 3 * 24 * 60},
     "retention_years": 3,
     "mail_from": "",
     "danger_words": [],
     "emergency_checklist": [],
     "centre_holidays": {"public_holidays": True, "closed": [], "open": []},
 }
+# The settings the city settings page shows and edits, besides the centre's hours.
+CITY_SETTINGS = (
+    "centre_hours",
+    "centre_holidays",
+    "overdue_minutes",
+    "retention_years",
+    "mail_from",
+    "danger_words",
+    "emergency_checklist",
+)
+MAIL_SERVER_SETTINGS = ("smtp_host", "smtp_port", "smtp_starttls", "smtp_user")
 MAX_OVERDUE_MINUTES = 30 * 24 * 60
 RETENTION_YEARS = range(1, 21)
 MAX_DANGER_WORDS = 500
 MAX_WORD_CHARS = 40
+MAX_EMAIL_CHARS = 254
+MAX_CHECKLIST_LABEL_CHARS = 80
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CHECKLIST_KEY = re.compile(r"[a-z0-9_]{1,40}")
 
 
-class SettingError(ValueError):
-    """A setting cannot be saved as asked; `reason` names why for the pages."""
-
-    def __init__(self, message: str, reason: str = "bad_form"):
-        super().__init__(message)
-        self.reason = reason
+class SettingError(Refused):
+    """A setting cannot be saved as asked."""
 
 
 def get_setting(db: Database, key: str, default: Any = _REQUIRED) -> Any:
@@ -51,6 +66,7 @@ def get_setting(db: Database, key: str, default: Any = _REQUIRED) -> Any:
 
 
 def set_setting(db: Database, key: str, value: Any) -> None:
+    """Store a value unlogged: for what the service keeps for itself, not the city's edits."""
     db.execute(
         "INSERT INTO city_settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -58,18 +74,36 @@ def set_setting(db: Database, key: str, value: Any) -> None:
     )
 
 
-def change_setting(db: Database, key: str, value: Any, by: Actor) -> None:
-    """Save a setting the city edits, with its old and new value in the admin log."""
-    with transaction(db):
-        old = get_setting(db, key, None)
-        if old == value:
-            return
+def _change(db: Database, key: str, value: Any, by: Actor) -> None:
+    old = get_setting(db, key, None)
+    if old != value:
         set_setting(db, key, value)
         record(db, by, "setting", key, old=old, new=value)
 
 
+def change_setting(db: Database, key: str, value: Any, by: Actor) -> None:
+    """Save a setting the city edits, with its old and new value in the admin log."""
+    change_settings(db, {key: value}, by)
+
+
+def change_settings(db: Database, values: dict[str, Any], by: Actor) -> None:
+    """Save settings that belong together in one commit, each change logged as in
+    `change_setting` (an unchanged value is not logged)."""
+    with transaction(db):
+        for key, value in values.items():
+            _change(db, key, value, by)
+
+
+def city_settings(db: Database) -> dict[str, Any]:
+    """What the city settings page shows: each setting's value, and the mail server's."""
+    values = {key: get_setting(db, key) for key in CITY_SETTINGS}
+    values["mail_server"] = {key: get_setting(db, key, None) for key in MAIL_SERVER_SETTINGS}
+    return values
+
+
 def set_overdue_minutes(db: Database, minutes: dict[str, int], by: Actor) -> None:
-    """How long a report of each urgency may wait for a first reply before it shows overdue."""
+    """How many minutes of the centre's opening hours (school_report/triage.py) a report of each
+    urgency may wait for a first reply before it shows overdue."""
     if set(minutes) != set(URGENCIES) or not all(
         0 < value <= MAX_OVERDUE_MINUTES for value in minutes.values()
     ):
@@ -85,7 +119,9 @@ def set_retention_years(db: Database, years: int, by: Actor) -> None:
 
 def set_mail_from(db: Database, address: str, by: Actor) -> None:
     """The sender of notification e-mails (empty: the mail set-up's own default)."""
-    address = address.strip()
+    address = clean_admin_text(
+        address, MAX_EMAIL_CHARS, SettingError, required=False, too_long="email_invalid"
+    )
     if address and not _EMAIL.fullmatch(address):
         raise SettingError("the sender must be an e-mail address", "email_invalid")
     change_setting(db, "mail_from", address, by)
@@ -93,27 +129,38 @@ def set_mail_from(db: Database, address: str, by: Actor) -> None:
 
 def set_danger_words(db: Database, words: list[str], by: Actor) -> None:
     """The city's own words that raise a report to urgent, in addition to the built-in ones."""
-    kept = list(dict.fromkeys(word.strip() for word in words if word.strip()))
-    if len(kept) > MAX_DANGER_WORDS or any(len(word) > MAX_WORD_CHARS for word in kept):
+    cleaned = (
+        clean_admin_text(
+            word, MAX_WORD_CHARS, SettingError, required=False, too_long="danger_words_size"
+        )
+        for word in words
+    )
+    kept = list(dict.fromkeys(word for word in cleaned if word))
+    if len(kept) > MAX_DANGER_WORDS:
         raise SettingError("up to 500 words of up to 40 characters", "danger_words_size")
     change_setting(db, "danger_words", kept, by)
+
+
+def _checklist_label(label: str | None) -> str:
+    return clean_admin_text(
+        label,
+        MAX_CHECKLIST_LABEL_CHARS,
+        SettingError,
+        empty="checklist_items",
+        too_long="checklist_items",
+    )
 
 
 def set_emergency_checklist(db: Database, items: list[dict[str, str]], by: Actor) -> None:
     """What staff check off in an emergency: each item a key and its Japanese and English label."""
     keys = [item.get("key", "") for item in items]
-    if len(set(keys)) != len(keys) or not all(
-        _CHECKLIST_KEY.fullmatch(item.get("key", ""))
-        and item.get("label_ja", "").strip()
-        and item.get("label_en", "").strip()
-        for item in items
-    ):
+    if len(set(keys)) != len(keys) or not all(_CHECKLIST_KEY.fullmatch(key) for key in keys):
         raise SettingError("each item needs its own key and both labels", "checklist_items")
     cleaned = [
         {
             "key": item["key"],
-            "label_ja": item["label_ja"].strip(),
-            "label_en": item["label_en"].strip(),
+            "label_ja": _checklist_label(item.get("label_ja")),
+            "label_en": _checklist_label(item.get("label_en")),
         }
         for item in items
     ]

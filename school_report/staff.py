@@ -6,8 +6,9 @@ browser; only its SHA-256 is stored, so a session can be ended from the server a
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,7 +18,9 @@ from school_report.admin_log import COMMAND_LINE, Actor, record, record_changes
 from school_report.clock import now_iso, parse_iso, utc_now
 from school_report.db import transaction
 from school_report.migrations import ROLES, SCHOOL_ROLES
+from school_report.refused import Refused
 from school_report.schools import School
+from school_report.text import clean_admin_text
 
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Length, not composition (NIST SP 800-63B, OWASP ASVS 2.1): a pass-phrase of ordinary words is
@@ -33,12 +36,17 @@ SESSION_TOUCH_EVERY = timedelta(minutes=1)
 _DUMMY_HASH = PASSWORD_HASHER.hash("not a password of anyone")
 
 
-class StaffError(ValueError):
-    """A staff account cannot be created or changed as asked; `reason` names why for the pages."""
+MAX_LOGIN_CHARS = 40
+MAX_DISPLAY_NAME_CHARS = 60
+# The roles whose accounts read pupils' reports: their password and two-factor are reset, and
+# their role changed, only by a city admin. A school admin who could reset a nurse's password
+# could log in as the nurse and read her inbox.
+REPORT_READING_ROLES = ("nurse", "school_team", "centre")
+_LOGIN_MARKS = frozenset("._-@")
 
-    def __init__(self, message: str, reason: str = "bad_form"):
-        super().__init__(message)
-        self.reason = reason
+
+class StaffError(Refused):
+    """A staff account cannot be created or changed as asked."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,10 @@ def add_staff(
     by: Actor = COMMAND_LINE,
 ) -> Staff:
     """A new account. With `must_change_password` the password is a temporary one."""
-    login = login.strip()
-    if not login:
-        raise StaffError("a staff account needs a login", "login_missing")
+    login = clean_login(login)
+    display_name = clean_admin_text(
+        display_name, MAX_DISPLAY_NAME_CHARS, StaffError, required=False
+    )
     _check_role(role, school)
     check_password_rules(login, password)
     if find_staff(db, login):
@@ -98,6 +107,23 @@ def add_staff(
     staff = find_staff(db, login)
     assert staff is not None
     return staff
+
+
+def clean_login(login: str) -> str:
+    """A login as it is stored: letters (full-width ones as their ASCII selves), digits and
+    . _ - @; nothing that could make one login look like another (`adm\u200bin`)."""
+    login = unicodedata.normalize("NFKC", login).strip()
+    if not login:
+        raise StaffError("a staff account needs a login", "login_missing")
+    if len(login) > MAX_LOGIN_CHARS or not all(_login_character(ch) for ch in login):
+        raise StaffError("a login is letters, digits and . _ - @, up to 40", "login_invalid")
+    return login
+
+
+def _login_character(ch: str) -> bool:
+    if ch.isascii():
+        return ch.isalnum() or ch in _LOGIN_MARKS
+    return unicodedata.category(ch) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")
 
 
 def check_password_rules(login: str, password: str) -> None:
@@ -160,9 +186,10 @@ def start_session(db: Database, staff: Staff) -> str:
     return token
 
 
-def staff_for_session(db: Database, token: str) -> Staff | None:
-    """The staff member of a live session, refreshing its idle clock; None once it has been
-    idle or alive too long, or the account was disabled."""
+def staff_for_session(db: Database, token: str, *, activity: bool = True) -> Staff | None:
+    """The staff member of a live session, refreshing its idle clock unless this request is
+    no `activity` of theirs (a page refreshing itself); None once it has been idle or alive
+    too long, or the account was disabled."""
     row = db.execute(
         "SELECT staff_id, created_at, last_seen_at FROM staff_sessions WHERE id_hash = ?",
         [_session_hash(token)],
@@ -173,19 +200,30 @@ def staff_for_session(db: Database, token: str) -> Staff | None:
     if now - parse_iso(row[2]) > SESSION_IDLE or now - parse_iso(row[1]) > SESSION_LIFETIME:
         end_session(db, token)
         return None
-    staff_row = db.execute(f"{_SELECT} WHERE st.id = ? AND st.active = 1", [row[0]]).fetchone()
-    if staff_row is None:
+    staff = active_staff(db, row[0])
+    if staff is None:
         return None
-    if now - parse_iso(row[2]) > SESSION_TOUCH_EVERY:
+    if activity and now - parse_iso(row[2]) > SESSION_TOUCH_EVERY:
         db.execute(
             "UPDATE staff_sessions SET last_seen_at = ? WHERE id_hash = ?",
             [now_iso(), _session_hash(token)],
         )
-    return _staff(staff_row)
+    return staff
 
 
 def end_session(db: Database, token: str) -> None:
     db.execute("DELETE FROM staff_sessions WHERE id_hash = ?", [_session_hash(token)])
+
+
+def end_timed_out_sessions(db: Database, now: datetime) -> int:
+    """Forget the sessions that have been idle or alive too long; how many there were."""
+    return db.execute(
+        "DELETE FROM staff_sessions WHERE last_seen_at < ? OR created_at < ?",
+        [
+            (now - SESSION_IDLE).isoformat(timespec="seconds"),
+            (now - SESSION_LIFETIME).isoformat(timespec="seconds"),
+        ],
+    ).rowcount
 
 
 def end_all_sessions(db: Database, staff_id: int) -> None:
@@ -290,16 +328,41 @@ def _existing_account(db: Database, staff_id: int) -> StaffAccount:
 
 
 def _not_yourself(account: StaffAccount, by: Actor) -> None:
-    """An admin who locks themselves out needs another admin to get back in."""
+    """An admin who locks themselves out needs another admin to get back in (a reset of their
+    own password or two-factor would end their session at once)."""
     if account.id == by.staff_id:
         raise StaffError("you cannot do this to your own account", "own_account")
+
+
+def city_admin_needed(account: StaffAccount, by_role: str) -> bool:
+    """Whether resetting this account's password or two-factor, or changing its role, is for a
+    city admin only: the account reads pupils' reports (`REPORT_READING_ROLES`)."""
+    return account.role in REPORT_READING_ROLES and by_role != "admin"
+
+
+def _role_of(db: Database, by: Actor) -> str:
+    """The role of whoever makes a change; the command line is run by whoever installed the
+    service and holds its database, so it has a city admin's say."""
+    if by.staff_id is None:
+        return "admin"
+    row = db.execute("SELECT role FROM staff WHERE id = ?", [by.staff_id]).fetchone()
+    return row[0] if row else ""
+
+
+def check_access_change(db: Database, staff_id: int, by: Actor) -> StaffAccount:
+    """The account, if `by` may reset its password or two-factor or change its role: not
+    their own, and one that reads reports only as a city admin; else StaffError."""
+    account = _existing_account(db, staff_id)
+    _not_yourself(account, by)
+    if city_admin_needed(account, _role_of(db, by)):
+        raise StaffError("only a city admin may do this to this account", "city_admin_needed")
+    return account
 
 
 def set_staff_role(
     db: Database, staff_id: int, role: str, school: School | None, by: Actor = COMMAND_LINE
 ) -> None:
-    account = _existing_account(db, staff_id)
-    _not_yourself(account, by)
+    account = check_access_change(db, staff_id, by)
     _check_role(role, school)
     with transaction(db):
         db.execute(
@@ -330,7 +393,7 @@ def temporary_password() -> str:
 def reset_password(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> str:
     """Give the account a temporary password, returned once and stored only as a hash; it must
     be changed at the next login. Open sessions end, in case the old password leaked."""
-    account = _existing_account(db, staff_id)
+    account = check_access_change(db, staff_id, by)
     password = temporary_password()
     with transaction(db):
         db.execute(

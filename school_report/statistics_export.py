@@ -1,6 +1,9 @@
 """The statistics tables as files: CSV (UTF-8 with a BOM, so Excel reads Japanese) and .xlsx.
 
-Labels come from the caller (`label(kind, key)`), which knows the reader's language.
+Labels come from the caller (`label(kind, key)`), which knows the reader's language. Text
+(labels, school and topic names, headings) is never read as a formula: a cell starting with
+= + - @ (or a tab or carriage return) gets a leading apostrophe in CSV, as OWASP advises, and is
+written as a string cell in .xlsx.
 """
 
 import csv
@@ -15,6 +18,14 @@ from school_report.statistics import Cell, Table
 LabelFn = Callable[[str, str], str]
 MAX_SHEET_TITLE = 31  # Excel's limit
 _SHEET_FORBIDDEN = str.maketrans({character: " " for character in "[]:*?/\\"})
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: Cell) -> Cell:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula is quoted."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def _rows(table: Table, label: LabelFn) -> Iterator[list[Cell]]:
@@ -33,12 +44,12 @@ def to_csv(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for line in heading:
-        writer.writerow([line])
+        writer.writerow([as_text(line)])
     for table in tables:
         writer.writerow([])
-        writer.writerow([_title(table, label)])
+        writer.writerow([as_text(_title(table, label))])
         writer.writerows(
-            ["" if cell is None else cell for cell in row] for row in _rows(table, label)
+            ["" if cell is None else as_text(cell) for cell in row] for row in _rows(table, label)
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -53,9 +64,17 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
+def _append(sheet, row: list[Cell]) -> None:
+    """A row of the sheet; text stays text (a string cell), never a formula."""
+    sheet.append(row)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
     """One sheet per table: the heading lines, the title, then the table; counts stay numbers
-    and a hidden count is the text shown on the page ("<3" or "x")."""
+    and a hidden count is the text shown on the page ("x")."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
@@ -64,11 +83,11 @@ def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
         title = _title(table, label)
         sheet = workbook.create_sheet(_sheet_title(title, used))
         for line in heading:
-            sheet.append([line])
-        sheet.append([title])
+            _append(sheet, [line])
+        _append(sheet, [title])
         sheet.cell(row=sheet.max_row, column=1).font = bold
         for row in _rows(table, label):
-            sheet.append(row)
+            _append(sheet, row)
         sheet.column_dimensions["A"].width = 28
     out = io.BytesIO()
     workbook.save(out)

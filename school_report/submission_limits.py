@@ -25,7 +25,8 @@ def _count_since(db: Database, minutes: int, school_id: int | None) -> int:
 
 
 def may_submit_report(db: Database, school: School) -> bool:
-    """False while this school's link, or the whole city, has had its fill of new reports."""
+    """False while this school's link, or the whole city, has had its fill of new reports.
+    Ask again inside the transaction that stores the report, or parallel sends all pass."""
     limits = get_setting(db, "submission_limits")
     school_limit, city_limit = limits["per_school"], limits["citywide"]
     if _count_since(db, school_limit["minutes"], school.id) >= school_limit["count"]:

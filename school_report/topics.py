@@ -1,4 +1,5 @@
-"""Topics: what a pupil says a report is about, with the routing and statistics it implies."""
+"""Topics: what a pupil says a report is about, with the routing and statistics it implies;
+and the recipients pupils are offered, and whether each exchanges messages with them."""
 
 import json
 import re
@@ -9,7 +10,13 @@ from sqlite_utils import Database
 from school_report.admin_log import Actor, record_changes
 from school_report.db import transaction
 from school_report.migrations import RECIPIENTS, URGENCIES
+from school_report.refused import Refused
+from school_report.text import KANJI, RUBY_MARK, clean_admin_text
 
+# The languages pupils read their pages and write in (BCP 47 tags, stored with each report).
+PUPIL_LANGUAGES = ("ja", "en", "pt-BR", "zh-Hans", "vi", "fil")
+# A topic's label in these is kept in `labels`; Japanese and English have columns of their own.
+OTHER_LABEL_LANGUAGES = tuple(lang for lang in PUPIL_LANGUAGES if lang not in ("ja", "en"))
 # Sapporo's eight statistics categories.
 CATEGORIES = (
     "home_life",
@@ -23,15 +30,15 @@ CATEGORIES = (
 )
 DOMAINS = ("school", "welfare", "health", "none")
 MAX_LABEL_CHARS = 60
-_RUBY_MARK = re.compile(r"\{[^|{}]+\|[^|{}]+\}")
+MAX_ICON_CHARS = 16
+POSITIONS = range(1000)
+# The one invisible character an icon needs: it joins emoji such as 🧑‍🏫.
+EMOJI_JOINER = "\u200d"
+_MARK_OR_KANJI = re.compile(f"{RUBY_MARK.pattern}|(?:{KANJI.pattern})+")
 
 
-class TopicError(ValueError):
-    """A topic or recipient cannot be changed as asked; `reason` names why for the pages."""
-
-    def __init__(self, message: str, reason: str = "bad_form"):
-        super().__init__(message)
-        self.reason = reason
+class TopicError(Refused):
+    """A topic or recipient cannot be changed as asked."""
 
 
 @dataclass(frozen=True)
@@ -60,80 +67,135 @@ class Topic:
 _COLUMNS = (
     "id, slug, label_ja, label_en, icon, domain, default_recipient, category, sub_item, urgency"
 )
+_SELECT = f"SELECT {_COLUMNS}, position, active, labels FROM topics"
 
-_PUPIL_SELECT = f"SELECT {_COLUMNS}, labels FROM topics WHERE active = 1"
 
-
-def _pupil_topic(row: tuple) -> Topic:
-    return Topic(*row[:-1], labels=json.loads(row[-1]))
+def _topic(row: tuple) -> Topic:
+    return Topic(*row[:11], active=bool(row[11]), labels=json.loads(row[12]))
 
 
 def active_topics(db: Database) -> list[Topic]:
     """The topics pupils choose from, in their order, with labels in every pupil language."""
-    rows = db.execute(f"{_PUPIL_SELECT} ORDER BY position")
-    return [_pupil_topic(row) for row in rows]
+    return [_topic(row) for row in db.execute(f"{_SELECT} WHERE active = 1 ORDER BY position")]
 
 
 def active_topic(db: Database, topic_id: int) -> Topic | None:
-    row = db.execute(f"{_PUPIL_SELECT} AND id = ?", [topic_id]).fetchone()
-    return _pupil_topic(row) if row else None
+    row = db.execute(f"{_SELECT} WHERE active = 1 AND id = ?", [topic_id]).fetchone()
+    return _topic(row) if row else None
 
 
 def all_topics(db: Database) -> list[Topic]:
     """Every topic, active or not, in the pupil's order, for the city to edit."""
-    rows = db.execute(f"SELECT {_COLUMNS}, position, active FROM topics ORDER BY position, id")
-    return [Topic(*row[:-1], bool(row[-1])) for row in rows]
+    return [_topic(row) for row in db.execute(f"{_SELECT} ORDER BY position, id")]
 
 
 def topic(db: Database, topic_id: int) -> Topic | None:
-    return next((t for t in all_topics(db) if t.id == topic_id), None)
+    row = db.execute(f"{_SELECT} WHERE id = ?", [topic_id]).fetchone()
+    return _topic(row) if row else None
 
 
-def _check_label(label: str) -> str:
-    """A label pupils can read: not empty, not long, and any furigana marked as {漢字|かんじ}."""
-    label = label.strip()
-    if not label or len(label) > MAX_LABEL_CHARS:
-        raise TopicError("a topic needs a label of up to 60 characters", "label_length")
-    if any(mark in _RUBY_MARK.sub("", label) for mark in "{|}"):
+def _check_label(label: str | None, *, required: bool = True) -> str:
+    """A label pupils can read: not long, nothing unseen, and any furigana marked whole."""
+    label = clean_admin_text(
+        label,
+        MAX_LABEL_CHARS,
+        TopicError,
+        required=required,
+        empty="label_length",
+        too_long="label_length",
+    )
+    if any(mark in RUBY_MARK.sub("", label) for mark in "{|}"):
         raise TopicError("furigana are written {漢字|かんじ}", "ruby_marks")
     return label
 
 
+def furigana_example(label: str) -> str:
+    """The label as it should be written, each kanji without a reading given a place for it:
+    先生のこと → {先生|よみかた}のこと (for the message that asks for the readings)."""
+
+    def marked(match: re.Match) -> str:
+        text = match.group(0)
+        return text if text.startswith("{") else f"{{{text}|よみかた}}"
+
+    return _MARK_OR_KANJI.sub(marked, label)
+
+
+def _check_japanese_label(label: str) -> str:
+    """Young pupils read the label with furigana: every kanji needs its reading marked."""
+    label = _check_label(label)
+    bare = RUBY_MARK.sub("", label)
+    readings = [reading for _, reading in RUBY_MARK.findall(label)]
+    if KANJI.search(bare) or any(KANJI.search(reading) for reading in readings):
+        raise TopicError("every kanji needs its reading, like {先生|せんせい}", "ruby_missing")
+    return label
+
+
+def _check_icon(icon: str) -> str:
+    clean_admin_text(icon.replace(EMOJI_JOINER, ""), MAX_ICON_CHARS, TopicError, required=False)
+    return icon.strip()
+
+
+def _checked(before: Topic, changed: Topic) -> Topic:
+    """The edit as it will be stored, or TopicError."""
+    labels = {
+        lang: _check_label(changed.labels.get(lang), required=False)
+        for lang in OTHER_LABEL_LANGUAGES
+    }
+    checked = replace(
+        changed,
+        slug=before.slug,
+        label_ja=_check_japanese_label(changed.label_ja),
+        label_en=_check_label(changed.label_en),
+        icon=_check_icon(changed.icon),
+        sub_item=before.sub_item,
+        labels={lang: label for lang, label in labels.items() if label},
+    )
+    if (
+        checked.domain not in DOMAINS
+        or checked.category not in CATEGORIES
+        or checked.urgency not in URGENCIES
+        or checked.default_recipient not in (*RECIPIENTS, None)
+        or checked.position not in POSITIONS
+    ):
+        raise TopicError("a choice is not one of those offered")
+    return checked
+
+
+_FIELDS = ("label_ja", "label_en", "icon", "domain", "default_recipient", "category")
+_FIELDS += ("urgency", "position", "active")
+
+
+def _logged_fields(topic: Topic) -> dict:
+    """What the admin log compares: each column, and each other language's label on its own."""
+    labels = {f"label_{lang}": topic.labels.get(lang, "") for lang in OTHER_LABEL_LANGUAGES}
+    return {**{f: getattr(topic, f) for f in _FIELDS}, **labels}
+
+
 def update_topic(db: Database, changed: Topic, by: Actor) -> None:
-    """Store the city's edit of a topic (matched by id; its slug never changes)."""
+    """Store the city's edit of a topic (matched by id; its slug never changes). Pupils must
+    always have a topic to choose: the last one shown cannot be hidden."""
     before = topic(db, changed.id)
     if before is None:
         raise TopicError("no such topic", "not_found")
-    changed = replace(
-        changed,
-        slug=before.slug,
-        label_ja=_check_label(changed.label_ja),
-        label_en=_check_label(changed.label_en),
-        icon=changed.icon.strip()[:8],
-        sub_item=before.sub_item,
-    )
-    if (
-        changed.domain not in DOMAINS
-        or changed.category not in CATEGORIES
-        or changed.urgency not in URGENCIES
-        or changed.default_recipient not in (*RECIPIENTS, None)
-    ):
-        raise TopicError("a choice is not one of those offered")
-    fields = ("label_ja", "label_en", "icon", "domain", "default_recipient", "category")
-    fields += ("urgency", "position", "active")
+    changed = _checked(before, changed)
     with transaction(db):
+        if before.active and not changed.active and _active_count(db) == 1:
+            raise TopicError("pupils must have at least one topic to choose", "last_topic")
         db.execute(
-            f"UPDATE topics SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
-            [*(getattr(changed, f) for f in fields), changed.id],
+            f"UPDATE topics SET {', '.join(f'{f} = ?' for f in _FIELDS)}, labels = ? WHERE id = ?",
+            [
+                *(getattr(changed, f) for f in _FIELDS),
+                json.dumps(changed.labels, ensure_ascii=False),
+                changed.id,
+            ],
         )
         record_changes(
-            db,
-            by,
-            "topic",
-            before.slug,
-            {f: getattr(before, f) for f in fields},
-            {f: getattr(changed, f) for f in fields},
+            db, by, "topic", before.slug, _logged_fields(before), _logged_fields(changed)
         )
+
+
+def _active_count(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM topics WHERE active = 1").fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -149,7 +211,9 @@ def recipient_settings(db: Database) -> list[RecipientSetting]:
 
 
 def set_recipient(db: Database, slug: str, offered: bool, messaging: bool, by: Actor) -> None:
-    """Whether pupils are offered this recipient, and whether they may exchange messages."""
+    """`offered`: whether pupils can choose this recipient for a new report (reports already
+    sent stay with it). `messaging`: whether pupils and this recipient exchange messages, on
+    every report it answers, old or new (see `pupil_messaging`)."""
     settings = {r.slug: r for r in recipient_settings(db)}
     if slug not in settings:
         raise TopicError("no such recipient", "not_found")
@@ -169,3 +233,15 @@ def set_recipient(db: Database, slug: str, offered: bool, messaging: bool, by: A
             {"offered": before.offered, "messaging": before.messaging},
             {"offered": offered, "messaging": messaging},
         )
+
+
+def pupil_messaging(db: Database, report_id: int) -> bool:
+    """Whether the pupil and whoever answers the report now (the recipient, or the centre after
+    a referral) exchange messages on it: that recipient's `messaging`, offered or not. When it
+    is off the pupil's words still arrive, but no reply is written in the app."""
+    row = db.execute(
+        "SELECT rc.messaging FROM reports r JOIN recipients rc ON rc.slug = r.answered_by "
+        "WHERE r.id = ?",
+        [report_id],
+    ).fetchone()
+    return bool(row and row[0])

@@ -4,34 +4,36 @@ queue that sorts every report by urgency and by how long the pupil has waited.
 
 City settings read here (the admin pages edit them; keep their shapes):
 - `emergency_checklist`: a list of {"key", "label_ja", "label_en"}. Ticking any item makes the
-  case urgent.
+  case urgent, and it stays urgent while an item is ticked: staff untick first to lower it.
 - `overdue_minutes`: {"urgent": 15, "high": 480, "normal": 1440, "low": 2400}, one whole
   number per urgency. Each counts minutes of the centre's opening hours only (`hours.py`:
   weekdays, times, holidays), from the moment the report arrived until a first reply reaches
-  the pupil. So "15 minutes in opening hours" is 15; "same day" is written as one opening day
-  (480 at 10:00-18:00: by closing time for a report that arrives at opening, by the same time
-  the next working day otherwise); "3 working days" is three opening days (1440). If the city
-  changes its opening hours, these numbers keep their minutes, not their days.
+  the pupil. So "15 minutes in opening hours" is 15 and "3 working days" is three opening days
+  (1440 at 10:00-18:00). "High: the same day" is a rule of its own: a high report is due by
+  the closing time of the day it arrives, or of the next opening day if it arrives after
+  closing time or on a closed day (a report at 17:00 is due at 18:00 that day; one at 19:00,
+  at 18:00 the next opening day); its minutes can only bring that earlier (480, a whole
+  opening day, never does). If the city changes its opening hours, the numbers keep their
+  minutes, not their days. The rule is `overdue.Deadlines`; the daily digest counts by it too.
 """
 
 import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from threading import Lock
-from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from school_report.audit import record_event
-from school_report.cases import Case, cases_of, require_work
-from school_report.clock import now_iso, parse_iso, utc_now
+from school_report.cases import Case, as_seen_by, cases_of, require_centre, require_work
+from school_report.clock import now_iso, utc_now
 from school_report.db import transaction
-from school_report.hours import CentreHours, centre_hours, city_zone
 from school_report.migrations import STATUSES, URGENCIES
+from school_report.overdue import deadlines
 from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _report
-from school_report.routing import inbox_condition
+from school_report.routing import answer_condition, inbox_condition
 from school_report.settings import get_setting
 from school_report.staff import Staff
 
@@ -39,12 +41,15 @@ from school_report.staff import Staff
 
 
 def set_urgency(db: Database, staff: Staff, report: Report, urgency: str) -> None:
-    """Staff change the urgency; the change, who made it and when are kept."""
+    """Staff change the urgency; the change, who made it and when are kept. While an item of
+    the emergency checklist is ticked the case stays urgent: staff untick it first."""
     require_work(db, staff, report.id)
     if urgency not in URGENCIES:
         raise SubmissionError("bad_form")
     with transaction(db):
         (was,) = db.execute("SELECT urgency FROM reports WHERE id = ?", [report.id]).fetchone()
+        if urgency != "urgent" and _ticked(db, report.id):
+            raise SubmissionError("checklist_ticked")
         if was == urgency:
             _confirm(db, staff, report.id, urgency)
             return
@@ -107,18 +112,20 @@ def checklist(db: Database, report_id: int) -> list[ChecklistItem]:
     return [ChecklistItem(*item, *ticks.get(item[0], (None, None))) for item in listed]
 
 
+def _ticked(db: Database, report_id: int) -> set[str]:
+    rows = db.execute("SELECT item_key FROM checklist_ticks WHERE report_id = ?", [report_id])
+    return {key for (key,) in rows}
+
+
 def tick_checklist(db: Database, staff: Staff, report: Report, keys: set[str]) -> None:
-    """Save which items are ticked now; any ticked item makes the case urgent at once."""
+    """Save which items are ticked now; any ticked item makes the case urgent at once. The
+    checklist is the centre's own first judgement."""
+    require_centre(staff)
     require_work(db, staff, report.id)
     if not keys <= {item.key for item in checklist(db, report.id)}:
         raise SubmissionError("bad_form")
     with transaction(db):
-        ticked = {
-            key
-            for (key,) in db.execute(
-                "SELECT item_key FROM checklist_ticks WHERE report_id = ?", [report.id]
-            )
-        }
+        ticked = _ticked(db, report.id)
         for key in sorted(keys - ticked):
             db.execute(
                 "INSERT INTO checklist_ticks (report_id, item_key, staff_id, ticked_at) "
@@ -152,45 +159,6 @@ def tick_checklist(db: Database, staff: Staff, report: Report, keys: set[str]) -
             )
 
 
-# Overdue first replies
-
-
-def opening_deadline(hours: CentreHours, start: datetime, minutes: int) -> datetime:
-    """The moment `minutes` of opening hours have passed since `start` (in the city's zone)."""
-    left = timedelta(minutes=minutes)
-    day = start.date()
-    for _ in range(400 + minutes // 60):
-        if hours.is_working_day(day):
-            opens = max(start, datetime.combine(day, hours.opens, tzinfo=start.tzinfo))
-            closes = datetime.combine(day, hours.closes, tzinfo=start.tzinfo)
-            if opens < closes:
-                if opens + left <= closes:
-                    return opens + left
-                left -= closes - opens
-        day += timedelta(days=1)
-    raise ValueError("the centre has no opening hours")
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    """When each unanswered report becomes overdue, by the city's settings read once."""
-
-    hours: CentreHours
-    zone: ZoneInfo
-    minutes: dict[str, int]
-
-    def due_at(self, report: Report) -> datetime | None:
-        minutes = self.minutes.get(report.urgency)
-        if report.first_reply_at or report.status == "closed" or not minutes:
-            return None
-        start = parse_iso(report.created_at).astimezone(self.zone)
-        return opening_deadline(self.hours, start, minutes)
-
-
-def deadlines(db: Database) -> Deadlines:
-    return Deadlines(centre_hours(db), city_zone(db), get_setting(db, "overdue_minutes"))
-
-
 # The queue
 
 PAGE_SIZE = 50
@@ -198,14 +166,15 @@ _COUNTS_KEPT = 256
 
 # The centre works open cases most urgent first, then whoever has waited longest for a first
 # reply (the terms of the `reports_open_queue` index); closed cases most recently closed
-# first; "all", newest first. A school's inbox: unread first, then newest.
+# first; "all", newest first. A school's inbox: unread first (what it answers: a report it
+# referred or was brought in on is the centre's to read), then newest.
 TRIAGE_ORDER = (
     "r.urgency_rank, r.waiting_since IS NULL, r.waiting_since, r.staff_unread DESC, "
     "r.last_pupil_message_at DESC, r.id"
 )
 CLOSED_ORDER = "r.closed_at DESC, r.id DESC"
 NEWEST_ORDER = "r.created_at DESC, r.id DESC"
-INBOX_ORDER = "r.staff_unread DESC, r.created_at DESC, r.id DESC"
+INBOX_ORDER = "(r.staff_unread AND r.answered_by != 'centre') DESC, r.created_at DESC, r.id DESC"
 
 
 @dataclass(frozen=True)
@@ -313,13 +282,29 @@ def queue(db: Database, staff: Staff, filters: QueueFilter) -> QueuePage:
     more, reports = len(reports) > PAGE_SIZE, reports[:PAGE_SIZE]
     if not reports:
         return QueuePage([], filters.page, more=False)
-    cases = cases_of(db, [report.id for report in reports])
+    ids = [report.id for report in reports]
+    cases = as_seen_by(db, staff, cases_of(db, ids))
+    answered = _answered_among(db, staff, ids)
     clock, now = deadlines(db), utc_now()
     rows = []
     for report in reports:
+        if report.id not in answered:  # unread is the answering side's, not a reader's
+            report = replace(report, staff_unread=False)
         due = clock.due_at(report)
         rows.append(QueueRow(report, cases[report.id], due, due is not None and due < now))
     return QueuePage(rows, filters.page, more)
+
+
+def _answered_among(db: Database, staff: Staff, report_ids: list[int]) -> set[int]:
+    if staff.role == "centre":  # the centre's inbox holds only what it answers
+        return set(report_ids)
+    condition, params = answer_condition(staff)
+    marks = ", ".join("?" for _ in report_ids)
+    rows = db.execute(
+        f"SELECT r.id FROM reports r WHERE r.id IN ({marks}) AND {condition}",
+        [*report_ids, *params],
+    )
+    return {report_id for (report_id,) in rows}
 
 
 # Counts per filter choice. The centre's are summed from `queue_counts`, kept by triggers for

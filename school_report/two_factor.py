@@ -5,6 +5,11 @@ Centre staff and administrators must use it; school staff when the city requires
 (`require_two_factor_for_schools`). A code is accepted once only: the time step of the last
 accepted code is kept, and a code of that step or an earlier one is refused. Recovery codes are
 long and random, so a fast hash (SHA-256) is enough; each works once.
+
+Where it is required, a phone can be enrolled only while the account's password is a temporary
+one an administrator issued (a new account, a reset password, a reset two-step login), and
+before that password is changed: otherwise whoever stole the password of an account that never
+enrolled could enrol their own phone and keep the account.
 """
 
 import hashlib
@@ -18,7 +23,14 @@ from school_report.admin_log import COMMAND_LINE, Actor, record
 from school_report.clock import now_iso, utc_now
 from school_report.db import transaction
 from school_report.settings import get_setting
-from school_report.staff import Staff, StaffError, end_all_sessions, must_change_password
+from school_report.staff import (
+    Staff,
+    check_access_change,
+    end_all_sessions,
+    find_staff,
+    must_change_password,
+    reset_password,
+)
 
 ISSUER = "school-report"
 ROLES_THAT_MUST = ("centre", "admin")
@@ -43,12 +55,22 @@ def needs_enrolment(db: Database, staff: Staff) -> bool:
     return is_required(db, staff) and not is_enrolled(db, staff.id)
 
 
+class EnrolmentRefused(Exception):
+    """Two-step login is required and the password is not an administrator's temporary one."""
+
+
+def may_enrol(db: Database, staff: Staff) -> bool:
+    """Optional two-step login may be turned on any time; required two-step login only with a
+    temporary password from an administrator, not yet changed."""
+    return not is_required(db, staff) or must_change_password(db, staff.id)
+
+
 def unfinished_login_step(db: Database, staff: Staff) -> str | None:
-    """What a logged-in staff member must do before any other page: "password" (an
-    administrator reset it) or "two_factor" (required and not yet set up)."""
-    if must_change_password(db, staff.id):
-        return "password"
-    return "two_factor" if needs_enrolment(db, staff) else None
+    """What a logged-in staff member must do before any other page: "two_factor" (required and
+    not yet set up), then "password" (an administrator issued a temporary one)."""
+    if needs_enrolment(db, staff):
+        return "two_factor"
+    return "password" if must_change_password(db, staff.id) else None
 
 
 def pending_secret(db: Database, staff: Staff) -> str:
@@ -80,9 +102,17 @@ def _matching_step(secret: str, code: str, after_step: int) -> int | None:
     return None
 
 
+def enrol(db: Database, staff: Staff, code: str) -> list[str] | None:
+    """Enrolment as the staff member asks for it: `confirm_enrolment`, if they `may_enrol`."""
+    if not may_enrol(db, staff):
+        raise EnrolmentRefused(staff.login)
+    return confirm_enrolment(db, staff, code)
+
+
 def confirm_enrolment(db: Database, staff: Staff, code: str) -> list[str] | None:
     """Turn two-factor on once the staff member typed a code from the scanned secret; return
-    their recovery codes (shown once), or None if the code does not match."""
+    their recovery codes (shown once), or None if the code does not match. Whether they may
+    is `enrol`'s question; this is for callers that decided it (set-up scripts, tests)."""
     secret = pending_secret(db, staff)
     step = _matching_step(secret, code, after_step=0)
     if step is None:
@@ -148,12 +178,12 @@ def recovery_codes_left(db: Database, staff_id: int) -> int:
     return left
 
 
-def reset_two_factor(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> None:
-    """For a lost phone: two-factor is off until the person enrols again at their next login
-    (which they must, where it is required); their sessions end now."""
-    row = db.execute("SELECT login, school_id FROM staff WHERE id = ?", [staff_id]).fetchone()
-    if row is None:
-        raise StaffError(f"no staff account with id {staff_id}", "not_found")
+def reset_two_factor(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> str | None:
+    """For a lost phone: two-factor is off and the person's sessions end now. Where it is
+    required they enrol again at their next login, with the temporary password returned here
+    (to be handed over like a new account's); where it is optional, None."""
+    check_access_change(db, staff_id, by)  # not one's own; a reader's by a city admin
+    account = check_access_change(db, staff_id, by)
     with transaction(db):
         db.execute(
             "UPDATE staff SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = 0 "
@@ -162,4 +192,6 @@ def reset_two_factor(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> N
         )
         db.execute("DELETE FROM staff_recovery_codes WHERE staff_id = ?", [staff_id])
         end_all_sessions(db, staff_id)
-        record(db, by, "staff.reset_two_factor", row[0], school_id=row[1])
+        record(db, by, "staff.reset_two_factor", account.login, school_id=account.school_id)
+    staff = find_staff(db, account.login)
+    return reset_password(db, staff_id, by) if staff and is_required(db, staff) else None

@@ -38,6 +38,24 @@
     }
   });
 
+  // A language or reading button sends the step's own form (`#here`) with what the pupil
+  // typed, as a whole page: the header and the page's language change too, which a swap of
+  // the step alone (htmx) would leave behind. Without JavaScript the button does the same.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".switch button[form=here]");
+    var here = document.getElementById("here");
+    if (!button || !here) {
+      return;
+    }
+    event.preventDefault();
+    var choice = document.createElement("input");
+    choice.type = "hidden";
+    choice.name = button.name;
+    choice.value = button.value;
+    here.appendChild(choice);
+    here.submit();
+  });
+
   // The Enter that confirms a kana-kanji conversion must never send a form.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && event.shiftKey) {

@@ -62,10 +62,9 @@ class LiveServer:
         return self.log_path.read_text()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """`school-admin serve` as a real process, as an installation runs it."""
-    home = tmp_path_factory.mktemp("live")
+def start_server(home: Path, *options: str) -> tuple[LiveServer, subprocess.Popen]:
+    """`school-admin serve [options]` on a free loopback port with a database in `home`, once
+    it answers /healthz; its output goes to `home/server.log`."""
     db_path = home / "school-report.db"
     port = _free_port()
     log_path = home / "server.log"
@@ -74,29 +73,48 @@ def live_server(tmp_path_factory):
         "SCHOOL_REPORT_SECRET": SECRET,
         "SCHOOL_REPORT_BASE_URL": f"http://127.0.0.1:{port}",
     }
+    command = [sys.executable, "-m", "school_admin", "serve", "--db", str(db_path)]
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "school_admin",
-                "serve",
-                "--db",
-                str(db_path),
-                "--port",
-                str(port),
-            ],
+            [*command, "--port", str(port), *options],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     _wait_until_healthy(url, server)
+    return LiveServer(url, City(connect(db_path), SECRET), log_path), server
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """`school-admin serve` as a real process, as an installation runs it."""
+    live, server = start_server(tmp_path_factory.mktemp("live"))
     try:
-        yield LiveServer(url, City(connect(db_path), SECRET), log_path)
+        yield live
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop(server)
+
+
+@pytest.fixture
+def serve_with(tmp_path_factory):
+    """Start `school-admin serve` with more options (`serve_with("--proxy-headers")`), each
+    with its own database; all are stopped after the test."""
+    servers = []
+
+    def serve(*options: str) -> LiveServer:
+        live, server = start_server(tmp_path_factory.mktemp("served"), *options)
+        servers.append(server)
+        return live
+
+    yield serve
+    for server in servers:
+        _stop(server)
 
 
 def _wait_until_healthy(url: str, server: subprocess.Popen) -> None:

@@ -4,6 +4,7 @@ cases past the city's period are deleted with everything about them, except on l
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -11,16 +12,23 @@ from datetime import timedelta
 
 import pytest
 
+from school_report import backup, login_throttle
 from school_report.backup import BackupError, restore_backup, take_backup
 from school_report.clock import utc_now
 from school_report.db import connect
 from school_report.migrations import migrate
 from school_report.reports import submit_report
-from school_report.retention import purge_expired_cases, set_legal_hold
+from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import add_school
 from school_report.settings import set_setting
-from school_report.staff import add_staff
-from tests.support import PASSWORD, SECRET, topic_id
+from school_report.staff import (
+    add_staff,
+    change_password,
+    disable_staff,
+    password_is_right,
+    start_session,
+)
+from tests.support import PASSWORD, SECRET, enrol_two_factor, topic_id
 
 
 @pytest.fixture
@@ -80,6 +88,84 @@ def test_a_backup_taken_while_reports_arrive_is_whole_and_restores(file_db, tmp_
     migrate(restored)
     restore_backup(restored, tmp_path / "backup.db")
     assert count(restored, "reports") == in_copy
+
+
+def test_a_backup_is_private_from_its_first_byte(file_db, tmp_path, monkeypatch):
+    partial = tmp_path / ".private.db.partial"
+    modes = []
+    check = backup._problems
+
+    def check_and_look(conn):
+        modes.append(stat.S_IMODE(partial.stat().st_mode))
+        return check(conn)
+
+    monkeypatch.setattr(backup, "_problems", check_and_look)
+    umask = os.umask(0o022)  # a usual umask: new files readable by everyone
+    try:
+        take_backup(file_db, tmp_path / "private.db")
+    finally:
+        os.umask(umask)
+    assert modes == [0o600]
+    assert stat.S_IMODE((tmp_path / "private.db").stat().st_mode) == 0o600
+
+
+def ago(**kwargs):
+    return (utc_now() - timedelta(**kwargs)).isoformat(timespec="seconds")
+
+
+def test_a_restore_brings_back_no_session_failure_password_or_purged_case(file_db, tmp_path):
+    school = add_school(file_db, "そら小学校", "elementary")
+    nurse = add_staff(file_db, "nurse-sora", PASSWORD, "nurse", school)
+    leaver = add_staff(file_db, "nurse-leaves", PASSWORD, "nurse", school)
+    counsellor = add_staff(file_db, "centre-sora", PASSWORD, "centre")
+    stolen_session = start_session(file_db, nurse)
+    login_throttle.begin_login_attempt(file_db, nurse.login)
+    expired = report(file_db, school, "もう けした", "k1")
+    close(file_db, expired, days_ago=4 * 365)
+    # The backup is taken before the nightly purge; since then the case was purged, a password
+    # changed (it had leaked), an account closed, and two-step login set up.
+    take_backup(file_db, tmp_path / "then.db")
+    purge_expired_cases(file_db)
+    change_password(file_db, nurse, PASSWORD, "a new pass phrase after the leak")
+    disable_staff(file_db, leaver.id)
+    device = enrol_two_factor(file_db, counsellor)
+
+    restore_backup(file_db, tmp_path / "then.db")
+
+    assert count(file_db, "staff_sessions") == count(file_db, "login_failures") == 0
+    assert file_db.execute("SELECT count(*) FROM reports WHERE id = ?", [expired]).fetchone() == (
+        0,
+    )
+    assert not password_is_right(file_db, nurse.id, PASSWORD)
+    assert password_is_right(file_db, nurse.id, "a new pass phrase after the leak")
+    assert file_db.execute("SELECT active FROM staff WHERE id = ?", [leaver.id]).fetchone() == (0,)
+    secret = file_db.execute("SELECT totp_secret FROM staff WHERE id = ?", [counsellor.id])
+    assert secret.fetchone() == (device.secret,)
+    assert count(file_db, "staff_recovery_codes") == len(device.recovery_codes)
+    assert stolen_session  # its hash is gone with every other session
+
+
+def test_restore_is_refused_while_the_service_runs_on_the_database(live_server, tmp_path):
+    take_backup(live_server.city.db, tmp_path / "b.db")
+    db_path = live_server.log_path.parent / "school-report.db"
+    reports_before = count(live_server.city.db, "reports")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "school_admin",
+            "restore",
+            str(tmp_path / "b.db"),
+            "--db",
+            str(db_path),
+        ],
+        capture_output=True,
+        text=True,
+        env={"SCHOOL_REPORT_SECRET": SECRET, "PATH": ""},
+    )
+    assert result.returncode == 2 and "running" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert count(live_server.city.db, "reports") == reports_before
 
 
 def test_a_backup_never_overwrites_a_file(file_db, tmp_path):
@@ -199,6 +285,43 @@ def test_purge_deletes_expired_closed_cases_with_their_records_and_keeps_the_res
     # The audit trail of the cases that stay is still append-only.
     with pytest.raises(sqlite3.DatabaseError):
         db.execute("DELETE FROM case_events WHERE report_id = ?", [held])
+
+
+def test_purge_forgets_old_wrong_codes_failed_logins_and_ended_sessions(db):
+    school = add_school(db, "かわ小学校", "elementary")
+    nurse = add_staff(db, "nurse-kawa", PASSWORD, "nurse", school)
+    for at in (ago(days=2), ago(minutes=20), ago(minutes=1)):
+        db.execute("INSERT INTO code_failures (school_id, at) VALUES (?, ?)", [school.id, at])
+        db.execute("INSERT INTO login_failures (login_hash, at) VALUES ('x', ?)", [at])
+    for n, (created, seen) in enumerate(
+        [
+            (ago(minutes=5), ago(minutes=1)),  # in use
+            (ago(hours=1), ago(minutes=31)),  # idle too long
+            (ago(hours=13), ago(minutes=1)),  # alive too long
+        ]
+    ):
+        db.execute(
+            "INSERT INTO staff_sessions (id_hash, staff_id, created_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?)",
+            [f"s{n}", nurse.id, created, seen],
+        )
+
+    result = purge_expired_cases(db)
+
+    assert result.traces == {"code_failures": 2, "login_failures": 2, "staff_sessions": 2}
+    assert count(db, "code_failures") == count(db, "login_failures") == 1
+    assert [row[0] for row in db.execute("SELECT id_hash FROM staff_sessions")] == ["s0"]
+    (subject, new_value) = db.execute(
+        "SELECT subject, new_value FROM admin_log WHERE action = 'retention.forget_traces'"
+    ).fetchone()
+    assert json.loads(new_value) == {"rows": result.traces}
+    assert "かわ" not in subject + new_value and str(school.id) not in subject
+
+
+def test_a_legal_hold_on_a_report_that_does_not_exist_is_refused(db):
+    with pytest.raises(RetentionError):
+        set_legal_hold(db, 9999, True)
+    assert count(db, "admin_log") == 0
 
 
 def test_the_retention_period_is_the_citys(db):

@@ -102,7 +102,7 @@ def test_the_centre_brings_in_the_school_on_a_legal_duty_sharing_only_a_summary(
     url, city = live_server.url, live_server.city
     school, token = city.school()
     team = city.staff("school_team", school)
-    words = "おとうさんに たたかれて あざが できた"
+    words = "おとうさんに たたかれた。あざが できた"
     code = tell_someone(page, url, token, "いえのこと・かぞく", words, recipient="centre")
     report_id = newest_report_id(city, school)
 
@@ -136,7 +136,9 @@ def test_the_centre_brings_in_the_school_on_a_legal_duty_sharing_only_a_summary(
     panel = open_report(desk, url, report_id)
     expect(panel).to_contain_text("様子の変化に気を配ってください")
     expect(panel.get_by_role("note")).to_contain_text("センターから連携の依頼があった相談です")
-    assert "たたかれて" not in desk.content()
+    # Nor the danger word that raised the urgency: it is in a thread the school does not read.
+    expect(desk.locator(".case-panel .urgency-why")).to_have_text("危険ワードで引き上げ")
+    assert "たたかれ" not in desk.content()
     expect(desk.get_by_role("heading", name="児童生徒への返信")).to_have_count(0)
     desk.context.close()
 
@@ -155,7 +157,7 @@ def test_a_message_the_pupil_keeps_from_the_school_is_highlighted_and_never_shar
     nurse = city.staff("nurse", school)
     code = tell_someone(page, url, token, "いえのこと・かぞく", "きいて", recipient="centre")
     read_reply(page, url, token, code)
-    page.get_by_label("もっと かく").fill("ほけんしつの せんせいには ないしょに して")
+    page.get_by_label("もっと かく").fill("ほけんしつの せんせいには ないしょに して。しにたい")
     page.get_by_label("この メッセージは がっこうに みせないで").check()
     page.get_by_role("button", name="おくる").click()
     expect(page.get_by_role("status")).to_contain_text("おくりました")
@@ -165,6 +167,7 @@ def test_a_message_the_pupil_keeps_from_the_school_is_highlighted_and_never_shar
     log_in(counsellor, url, centre)
     panel = open_report(counsellor, url, report_id)
     expect(counsellor.locator(".thread .kept-from-school")).to_have_count(1)
+    expect(counsellor.locator(".case-panel .urgency-why mark")).to_have_text("しにたい")
     expect(panel.locator(".kept-from-school-notice")).to_contain_text("1 件")
     panel.locator("input[name=to_recipient][value=nurse]").check()
     panel.get_by_label("同意した").check()
@@ -177,7 +180,8 @@ def test_a_message_the_pupil_keeps_from_the_school_is_highlighted_and_never_shar
     log_in(desk, url, nurse)
     open_report(desk, url, report_id)
     expect(desk.locator(".thread")).to_contain_text("きいて")
-    assert "ないしょ" not in desk.content()
+    expect(desk.locator(".case-panel .urgency-why")).to_have_text("危険ワードで引き上げ")
+    assert "ないしょ" not in desk.content() and "しにたい" not in desk.content()
     desk.context.close()
 
 

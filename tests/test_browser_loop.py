@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from school_report.settings import set_setting
 from tests.conftest import new_page
+from tests.pupil_steps import choose_language, choose_reading
 from tests.support import log_in_page
 
 pytestmark = pytest.mark.browser
@@ -179,3 +180,38 @@ def test_outside_the_centres_hours_the_pupil_is_told_when_and_whom_to_call_now(l
             json.loads('{"weekdays": [0, 1, 2, 3, 4], "open": "10:00", "close": "18:00"}'),
         )
         set_setting(city.db, "centre_holidays", {"public_holidays": True, "closed": [], "open": []})
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-javascript"])
+def test_switching_language_or_reading_keeps_the_step_and_what_the_pupil_wrote(
+    live_server, chromium, javascript
+):
+    url, city = live_server.url, live_server.city
+    _, token = city.school()
+    page = chromium.new_context(java_script_enabled=javascript, locale="ja-JP").new_page()
+    page.goto(f"{url}/p/{token}")
+    page.get_by_role("button", name="はなしてみる").click()
+    page.get_by_role("button", name="いじめ").click()
+    page.get_by_role("button", name="つぎへ").click()
+    page.get_by_label("メッセージ").fill("ずっと むしされて います")
+    page.locator("input[name=grade]").fill("3")
+    choose_language(page, "en")
+    expect(page.get_by_role("heading", name="Write what happened")).to_be_visible()
+    expect(page.get_by_label("Your message")).to_have_value("ずっと むしされて います")
+    expect(page.locator("input[name=grade]")).to_have_value("3")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Send").click()
+    code = " ".join(page.locator(".code-group").all_inner_texts())
+    choose_language(page, "ja")  # the same secret words, now in Japanese words
+    expect(page.get_by_role("heading", name="おくりました")).to_be_visible()
+    assert " ".join(page.locator(".code-group").all_inner_texts()) != code
+    read_reply(page, url, token, " ".join(page.locator(".code-group").all_inner_texts()))
+    page.get_by_label("もっと かく").fill("あのね、")
+    choose_reading(page, "kana")
+    expect(page.get_by_role("heading", name="あなたの メッセージ")).to_be_visible()
+    expect(page.get_by_label("もっと かく")).to_have_value("あのね、")
+    assert city.db.execute(
+        "SELECT count(*) FROM messages m JOIN reports r ON r.id = m.report_id "
+        "WHERE m.body = 'あのね、'"
+    ).fetchone() == (0,)
+    page.context.close()

@@ -11,6 +11,8 @@ import pytest
 from school_report import case_review, cases, triage
 from school_report.audit import case_trail
 from school_report.case_file import case_file
+from school_report.hours import centre_hours, city_zone
+from school_report.overdue import deadlines, opening_deadline
 from school_report.reports import (
     SubmissionError,
     add_pupil_message,
@@ -113,6 +115,27 @@ def test_a_ticked_checklist_item_makes_the_case_urgent_and_keeps_who_ticked(db, 
         triage.tick_checklist(db, counsellor, report, {"not_an_item"})
 
 
+def test_only_the_centre_ticks_the_emergency_checklist(db, school):
+    nurse = add_staff(db, "nurse-c", PASSWORD, "nurse", school)
+    submit_report(db, school, topic_id(db, "body"), "nurse", "ころんだ", submission_key="c")
+    report = pupil_report(db, db.execute("SELECT max(id) FROM reports").fetchone()[0])
+    with pytest.raises(cases.NotAllowed, match="centre_only"):
+        triage.tick_checklist(db, nurse, report, {"visible_injury"})
+    assert "checklist_ticked" not in kinds(db, report)
+
+
+def test_a_ticked_case_stays_urgent_until_the_items_are_unticked(db, school, counsellor):
+    report = report_to_centre(db, school)
+    triage.tick_checklist(db, counsellor, report, {"afraid_to_go_home"})
+    with pytest.raises(SubmissionError, match="checklist_ticked"):
+        triage.set_urgency(db, counsellor, report, "normal")
+    assert pupil_report(db, report.id).urgency == "urgent"
+    triage.set_urgency(db, counsellor, report, "urgent")  # confirming it is fine
+    triage.tick_checklist(db, counsellor, report, set())
+    triage.set_urgency(db, counsellor, report, "normal")
+    assert pupil_report(db, report.id).urgency == "normal"
+
+
 def test_the_queue_puts_urgent_first_then_whoever_waited_longest(db, school, counsellor):
     first = report_to_centre(db, school, body="いえの こと")
     second = report_to_centre(db, school, body="いえの こと また")
@@ -151,19 +174,40 @@ def test_an_unanswered_report_is_overdue_after_its_minutes_of_opening_hours(db, 
 
 
 def test_opening_minutes_skip_the_hours_the_centre_is_closed(db):
-    hours = triage.centre_hours(db)
-    zone = triage.city_zone(db)
+    hours = centre_hours(db)
+    zone = city_zone(db)
     friday_evening = datetime(2026, 1, 16, 17, 50, tzinfo=zone)
     # 15 minutes: 10 on Friday before 18:00, 5 on Monday after 10:00.
-    assert triage.opening_deadline(hours, friday_evening, 15) == datetime(
-        2026, 1, 19, 10, 5, tzinfo=zone
-    )
+    assert opening_deadline(hours, friday_evening, 15) == datetime(2026, 1, 19, 10, 5, tzinfo=zone)
     assert get_setting(db, "overdue_minutes") == {
         "urgent": 15,
         "high": 480,
         "normal": 1440,
         "low": 2400,
     }
+
+
+@pytest.mark.parametrize(
+    ("arrives", "due"),
+    [
+        ((2026, 1, 19, 10, 0), (2026, 1, 19, 18, 0)),  # Monday at opening: by closing time
+        ((2026, 1, 19, 17, 0), (2026, 1, 19, 18, 0)),  # an hour before closing: still today
+        ((2026, 1, 19, 8, 30), (2026, 1, 19, 18, 0)),  # before opening: that day
+        ((2026, 1, 23, 19, 0), (2026, 1, 26, 18, 0)),  # Friday evening: Monday's close
+        ((2026, 1, 24, 12, 0), (2026, 1, 26, 18, 0)),  # Saturday: Monday's close
+    ],
+)
+def test_a_high_report_is_due_by_closing_time_of_the_day_it_arrives(db, arrives, due):
+    zone = city_zone(db)
+    arrived = datetime(*arrives, tzinfo=zone).astimezone(UTC).isoformat()
+    assert deadlines(db).deadline("high", arrived) == datetime(*due, tzinfo=zone)
+
+
+def test_a_high_reports_minutes_can_only_bring_its_deadline_earlier(db):
+    set_setting(db, "overdue_minutes", {"urgent": 15, "high": 60, "normal": 1440, "low": 2400})
+    zone = city_zone(db)
+    arrived = datetime(2026, 1, 19, 10, 0, tzinfo=zone).astimezone(UTC).isoformat()
+    assert deadlines(db).deadline("high", arrived) == datetime(2026, 1, 19, 11, 0, tzinfo=zone)
 
 
 def test_closing_needs_an_outcome_and_reopening_is_recorded(db, school, counsellor):
@@ -353,7 +397,7 @@ def test_the_weekly_review_lists_open_cases_of_the_week_without_pupil_names(db, 
     report = pupil_report(db, db.execute("SELECT max(id) FROM reports").fetchone()[0])
     cases.add_note(db, counsellor, report, "母親と面談の予定。\n二行目は出ない")
     cases.set_watch(db, counsellor, report, True, "再発のおそれ")
-    today = datetime.now(triage.city_zone(db)).date()
+    today = datetime.now(city_zone(db)).date()
     (row,) = case_review.weekly_review(db, counsellor, today - timedelta(days=today.weekday()))
     assert (row.report_id, row.school_kind, row.latest_note, row.watch_case) == (
         report.id,

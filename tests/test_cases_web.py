@@ -2,9 +2,11 @@
 nothing, the weekly review's CSV, and internal notes kept out of every pupil view."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from school_report.reports import add_pupil_message, pupil_report
 from tests.support import return_code_in, send_report
 from tests.test_web import count, log_in
 
@@ -142,7 +144,7 @@ def test_an_internal_note_never_reaches_any_pupil_view(client, city):
     _, token = city.school()
     report_id, code = report_to(client, city, token)
     csrf = log_in(client, city.staff("centre"))
-    act(client, csrf, report_id, "note", body="SECRET-NOTE 児童相談所へ連絡")
+    act(client, csrf, report_id, "note", body="SECRET-NOTE 児童相談所へ連絡予定")
     client.post(f"/staff/reports/{report_id}/reply", data={"csrf_token": csrf, "body": "きいたよ"})
     views = [
         client.get(f"/p/{token}"),
@@ -151,7 +153,8 @@ def test_an_internal_note_never_reaches_any_pupil_view(client, city):
     ]
     for view in views:
         assert view.status_code == 200
-        assert "SECRET-NOTE" not in view.text and "児童相談所" not in view.text
+        # (児童相談所 itself is on every pupil page: 189, the number that answers now.)
+        assert "SECRET-NOTE" not in view.text and "へ連絡予定" not in view.text
     assert "きいたよ" in views[1].text
 
 
@@ -164,3 +167,129 @@ def test_the_centres_queue_shows_filters_with_counts_and_the_reason_for_urgency(
     assert f'<option value="{school.id}" selected>{school.name} (1)</option>' in page
     partial = client.get(f"/staff?school={school.id}", headers={"HX-Request": "true"}).text
     assert "しにたい" in partial and "<form" not in partial
+
+
+def test_an_unanswered_report_shows_overdue_in_the_queue(client, city):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat(timespec="seconds")
+    city.db.execute("UPDATE reports SET created_at = ? WHERE id = ?", [month_ago, report_id])
+    log_in(client, city.staff("centre"))
+    row = re.search(
+        rf"<tr[^>]*>\s*<td><a href=\"/staff/reports/{report_id}\">.*?</tr>", page(client), re.S
+    )
+    assert row and "overdue" in row.group(0) and "期限切れ" in row.group(0)
+
+
+def page(client, address="/staff"):
+    response = client.get(address)
+    assert response.status_code == 200, address
+    return response.text
+
+
+def test_the_centre_logs_a_contact_and_the_coordination_page_lists_it(client, city):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    csrf = log_in(client, city.staff("centre"))
+    form = {
+        "agency": "child_guidance_centre",
+        "contact_person": "担当 田中",
+        "summary": "家庭訪問の予定を共有した",
+        "pupil_consent": "agreed",
+        "abuse_notification": "1",
+        "contacted_at": "",
+    }
+    assert act(client, csrf, report_id, "coordination", **form).status_code == 303
+    listed = page(client, "/staff/coordination")
+    assert "家庭訪問の予定を共有した" in listed and "担当 田中" in listed
+    assert f"/staff/reports/{report_id}" in listed
+    assert "虐待通告" in page(client, f"/staff/reports/{report_id}")
+
+
+def hand_over_form(csrf, to, **fields):
+    return {"csrf_token": csrf, "to_recipient": to, "pupil_consent": "agreed", **fields}
+
+
+def test_a_school_brought_in_sees_none_of_the_centres_own_work(client, city):
+    school, token = city.school()
+    team = city.staff("school_team", school)
+    report_id, _ = report_to(client, city, token)
+    csrf = log_in(client, city.staff("centre"))
+    act(client, csrf, report_id, "checklist", item="visible_injury")
+    act(client, csrf, report_id, "watch", watch="1", reason="同じ家庭から二件目")
+    act(client, csrf, report_id, "headline", headline="センターの見立て")
+    coordination = {"agency": "police", "summary": "警察へ", "pupil_consent": "not_asked"}
+    act(client, csrf, report_id, "coordination", abuse_notification="1", **coordination)
+    handed = client.post(
+        f"/staff/reports/{report_id}/hand-over",
+        data=hand_over_form(csrf, "school_team", reason="登校の様子を見てください"),
+        follow_redirects=False,
+    )
+    assert handed.status_code == 303
+    centre_view = page(client, f"/staff/reports/{report_id}")
+    assert "見えるけががある" in centre_view.split("対応履歴")[1]  # the city's label in the trail
+    assert "visible_injury" not in centre_view.split("対応履歴")[1]
+    client.cookies.clear()
+    log_in(client, team)
+    for text in (page(client), page(client, f"/staff/reports/{report_id}")):
+        for secret in ("visible_injury", "見えるけが", "同じ家庭から二件目", "センターの見立て"):
+            assert secret not in text, secret
+        assert "虐待通告" not in text and "留意ケース" not in text
+    assert "引き継ぎ先" in page(client, f"/staff/reports/{report_id}")  # handed_over, in the trail
+
+
+def test_a_danger_word_kept_from_the_school_after_referral_is_not_shown_to_it(client, city):
+    school, token = city.school()
+    nurse = city.staff("nurse", school)
+    report_id, _ = report_to(client, city, token, recipient="nurse", body="ねむれない")
+    csrf = log_in(client, nurse)
+    form = hand_over_form(csrf, "centre", reason="福祉の相談です")
+    client.post(f"/staff/reports/{report_id}/hand-over", data=form)
+    add_pupil_message(city.db, pupil_report(city.db, report_id), "しにたい", keep_from_school=True)
+    for text in (page(client), page(client, f"/staff/reports/{report_id}")):
+        assert "しにたい" not in text and "危険ワードで引き上げ" in text
+    client.cookies.clear()
+    log_in(client, city.staff("centre"))
+    assert "しにたい" in page(client, f"/staff/reports/{report_id}")
+
+
+def test_danger_words_of_a_summary_only_share_are_not_shown_to_the_school(client, city):
+    school, token = city.school()
+    nurse = city.staff("nurse", school)
+    report_id, _ = report_to(client, city, token, body="おとうさんに たたかれた")
+    csrf = log_in(client, city.staff("centre"))
+    fields = {"reason": "見守り", "shares": "summary", "summary": "体調に気を配ってください"}
+    client.post(
+        f"/staff/reports/{report_id}/hand-over", data=hand_over_form(csrf, "nurse", **fields)
+    )
+    client.cookies.clear()
+    log_in(client, nurse)
+    for text in (page(client), page(client, f"/staff/reports/{report_id}")):
+        assert "たたかれ" not in text and "危険ワードで引き上げ" in text
+
+
+def test_a_school_cannot_mark_a_report_it_referred_unread_for_the_centre(client, city):
+    school, token = city.school()
+    report_id, _ = report_to(client, city, token, recipient="nurse", body="ねむれない")
+    csrf = log_in(client, city.staff("nurse", school))
+    form = hand_over_form(csrf, "centre", reason="福祉の相談です")
+    client.post(f"/staff/reports/{report_id}/hand-over", data=form)
+    city.db.execute("UPDATE reports SET staff_unread = 0 WHERE id = ?", [report_id])
+    response = client.post(f"/staff/reports/{report_id}/unread", data={"csrf_token": csrf})
+    assert response.status_code == 403
+    assert city.db.execute(
+        "SELECT staff_unread FROM reports WHERE id = ?", [report_id]
+    ).fetchone() == (0,)
+    assert "未読" not in page(client).split("<table")[1]
+
+
+def test_a_refused_hand_over_is_explained_in_staff_words_with_the_real_limit(client, city):
+    school, token = city.school()
+    report_id, _ = report_to(client, city, token, recipient="nurse", body="ねむれない")
+    csrf = log_in(client, city.staff("nurse", school))
+    form = hand_over_form(csrf, "centre", reason="り" * 1001)
+    response = client.post(f"/staff/reports/{report_id}/hand-over", data=form)
+    assert response.status_code == 400
+    alert = re.search(r'id="hand-over-error">(.*?)</p>', response.text, re.S).group(1)
+    assert "1,000" in alert and "ね。" not in alert
+    assert count(city, "hand_overs") == 0

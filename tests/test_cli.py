@@ -5,6 +5,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,53 @@ def test_demo_prints_working_pupil_links_and_the_staff_logins(admin):
     assert [line for line in again.stdout.splitlines() if "/p/" in line] == [
         line for line in result.stdout.splitlines() if "/p/" in line
     ]
+
+
+def test_demo_refuses_a_database_of_a_real_city(admin):
+    admin("init")
+    admin("school", "add", "ひがし小学校", "--kind", "elementary")
+    assert_refused(admin("demo"), "ひがし小学校")
+    db = connect(admin.db_path)
+    assert db.execute("SELECT count(*) FROM staff").fetchone() == (0,)
+    assert find_school(db, "みなみ小学校") is None
+
+
+def test_demo_refuses_a_database_with_a_real_account_even_one_called_admin(admin):
+    admin("init")
+    assert (
+        admin("staff", "add", "admin", "--role", "admin", password="the installer's own").returncode
+        == 0
+    )
+    assert_refused(admin("demo"), "'admin'")
+    assert connect(admin.db_path).execute("SELECT count(*) FROM staff").fetchone() == (1,)
+
+
+def make_run_commands(db_path):
+    """What `make run` would do, without doing it."""
+    result = subprocess.run(
+        ["make", "-n", "run", f"DB={db_path}"],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_run_adds_the_demo_city_only_to_a_database_that_does_not_exist(admin):
+    assert "school-admin demo" in make_run_commands(admin.db_path)
+    admin("init")
+    commands = make_run_commands(admin.db_path)
+    assert "school-admin demo" not in commands
+    assert f"school-admin serve --db {admin.db_path}" in commands
+
+
+def test_the_command_line_is_built_from_small_pieces():
+    import inspect
+
+    from school_admin import cli
+
+    assert len(inspect.getsource(cli.build_parser).splitlines()) < 60
 
 
 def test_schools_are_added_listed_and_their_link_printed_with_a_qr_code(admin):
@@ -120,6 +168,9 @@ def test_staff_accounts_are_added_and_listed(admin):
         (("staff", "add", "a", "--role", "centre"), "short", "at least"),
         (("staff", "add", "a", "--role", "centre"), None, "SCHOOL_REPORT_NEW_PASSWORD"),
         (("frobnicate",), None, "invalid choice"),
+        (("serve", "--port", "99999"), None, "1 to 65535"),
+        (("serve", "--port", "http"), None, "1 to 65535"),
+        (("legal-hold", "9999"), None, "no report 9999"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(admin, args, password, words):
@@ -148,6 +199,12 @@ def test_serve_refuses_to_start_without_a_secret(admin):
         ("school", "link"),
         ("staff", "add"),
         ("staff", "list"),
+        ("staff", "reset-2fa"),
+        ("backup",),
+        ("restore",),
+        ("purge",),
+        ("legal-hold",),
+        ("stats",),
     ],
 )
 def test_every_command_explains_itself(admin, command):

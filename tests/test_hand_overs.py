@@ -1,9 +1,23 @@
 """Hand-overs between a school and the centre in the domain: who then sees the report, its
 messages and its notes, who answers it, what the pupil's consent allows, and what is recorded."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from school_report.cases import add_note, notes_of
+from school_report import triage
+from school_report.case_file import case_file
+from school_report.cases import (
+    NotAllowed,
+    add_note,
+    case_for,
+    log_coordination,
+    mark_unread,
+    notes_of,
+    set_headline,
+    set_status,
+    set_watch,
+)
 from school_report.hand_overs import (
     HandOverRefused,
     hand_over,
@@ -13,10 +27,12 @@ from school_report.hand_overs import (
 from school_report.reports import (
     add_pupil_message,
     add_staff_reply,
+    mark_read,
     pupil_report,
     report_for_staff,
     submit_report,
     thread,
+    unread_count,
 )
 from school_report.routing import answers_report
 from school_report.schools import add_school
@@ -33,7 +49,7 @@ def school(db):
 def people(db, school):
     other = add_school(db, "きた中学校", "junior_high")
     return {
-        role: add_staff(db, unique(role), PASSWORD, role.split()[0], where)
+        role: add_staff(db, unique(role.replace(" ", "-")), PASSWORD, role.split()[0], where)
         for role, where in (
             ("nurse", school),
             ("school_team", school),
@@ -49,6 +65,7 @@ def report(db, school, recipient="nurse", body="いえに かえりたくない"
 
 
 def refer(db, staff, sent, to="centre", consent="agreed", **fields):
+    consent = fields.pop("consent", consent)
     fields = {"legal_duty": False, "reason": "福祉の相談です", **fields}
     hand_over(db, staff, sent, to, pupil_consent=consent, **fields)
 
@@ -104,7 +121,7 @@ def test_a_summary_only_hand_over_needs_the_summary(db, school, people):
     sent = report(db, school, "centre")
     with pytest.raises(HandOverRefused) as refused:
         refer(db, people["centre"], sent, "nurse", shares="summary", summary=" ")
-    assert refused.value.reason == "empty"
+    assert refused.value.reason == "summary_missing"
     assert not sees(db, people["nurse"], sent)
 
 
@@ -211,7 +228,7 @@ def test_an_empty_reason_is_refused_and_nothing_is_recorded(db, school, people):
     sent = report(db, school)
     with pytest.raises(HandOverRefused) as refused:
         refer(db, people["nurse"], sent, reason="   ")
-    assert refused.value.reason == "empty"
+    assert refused.value.reason == "reason_missing"
     assert db.execute("SELECT count(*) FROM case_events WHERE kind = 'handed_over'").fetchone() == (
         0,
     )
@@ -225,3 +242,164 @@ def test_the_pupil_is_told_who_knows_and_on_what_ground_never_the_staffs_own_wor
     (notice,) = pupil_notices(db, sent.id)
     assert (notice.to_recipient, notice.pupil_agreed, notice.legal_duty) == ("centre", True, False)
     assert "ないしょ" not in repr(notice)
+
+
+def test_a_school_team_refers_its_report_and_keeps_reading_it(db, school, people):
+    team, centre = people["school_team"], people["centre"]
+    sent = report(db, school, "school_team", "ともだちに むしされる")
+    refer(db, team, sent, reason="家庭の事情も関わるため")
+    assert answers_report(db, centre, sent.id) and not answers_report(db, team, sent.id)
+    assert sees(db, team, sent) and not sees(db, people["nurse"], sent)
+    assert bodies(db, team, sent) == ["ともだちに むしされる"]
+
+
+# What each side sees of the other's work after a hand-over
+
+
+def test_danger_words_the_pupil_kept_from_the_school_are_not_shown_to_it(db, school, people):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school)
+    refer(db, nurse, sent)
+    add_pupil_message(db, sent, "ほんとうは しにたい", keep_from_school=True)
+    assert case_for(db, centre, sent.id).urgency_reason == ["しにたい"]
+    seen = case_file(db, nurse, report_for_staff(db, nurse, sent.id))
+    assert (seen.case.urgency_source, seen.case.urgency_reason) == ("danger_words", [])
+    raised = [e for e in seen.trail if e.kind == "urgency_changed"]
+    assert raised and all("words" not in e.detail for e in raised)
+    assert "しにたい" not in repr(seen)  # nor in the marked danger words of the thread
+    (row,) = triage.queue(db, nurse, triage.QueueFilter()).rows
+    assert row.case.urgency_reason == []
+
+
+def test_danger_words_of_a_thread_shared_only_as_a_summary_are_not_shown(db, school, people):
+    centre, nurse = people["centre"], people["nurse"]
+    sent = report(db, school, "centre", "おとうさんに たたかれた")
+    assert case_for(db, centre, sent.id).urgency_reason == ["たたかれた"]
+    refer(db, centre, sent, "nurse", shares="summary", summary="見守りをお願いします")
+    seen = case_file(db, nurse, report_for_staff(db, nurse, sent.id))
+    assert seen.case.urgency_reason == [] and "たたかれた" not in repr(seen)
+
+
+def test_a_school_reading_every_message_sees_the_words_that_raised_the_urgency(db, school, people):
+    centre, team = people["centre"], people["school_team"]
+    sent = report(db, school, "centre", "もう しにたい")
+    refer(db, centre, sent, "school_team", reason="見守り")
+    assert case_for(db, team, sent.id).urgency_reason == ["しにたい"]
+
+
+def centre_works_the_case(db, centre, sent):
+    triage.tick_checklist(db, centre, sent, {"visible_injury"})
+    set_watch(db, centre, sent, True, "同じ家庭から二件目")
+    set_headline(db, centre, sent, "センターの見立て")
+    add_note(db, centre, sent, "センター内部のメモ")
+    log_coordination(
+        db,
+        centre,
+        sent,
+        agency="child_guidance_centre",
+        contact_person="",
+        summary="虐待通告",
+        pupil_consent="not_asked",
+        abuse_notification=True,
+        contacted_at=datetime.now(UTC),
+    )
+
+
+@pytest.mark.parametrize("direction", ["school_to_centre", "centre_to_school"])
+def test_a_school_never_sees_the_centres_own_work_on_a_case(db, school, people, direction):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school, "nurse" if direction == "school_to_centre" else "centre")
+    if direction == "school_to_centre":
+        refer(db, nurse, sent)
+    else:
+        refer(db, centre, sent, "nurse")
+    centre_works_the_case(db, centre, sent)
+    seen = case_file(db, nurse, report_for_staff(db, nurse, sent.id))
+    assert not {e.kind for e in seen.trail} & {
+        "checklist_ticked",
+        "watch_flagged",
+        "coordination_logged",
+        "headline_changed",
+        "note_added",
+    }
+    assert (seen.case.headline, seen.case.watch_case, seen.case.watch_reason) == (None, False, None)
+    assert seen.checklist == [] and seen.coordination == []
+    assert "visible_injury" not in repr(seen) and "同じ家庭" not in repr(seen)
+    assert "handed_over" in {e.kind for e in seen.trail}
+    (row,) = triage.queue(db, nurse, triage.QueueFilter()).rows
+    assert (row.case.headline, row.case.watch_reason) == (None, None)
+    full = case_file(db, centre, report_for_staff(db, centre, sent.id))
+    assert {"checklist_ticked", "watch_flagged", "coordination_logged"} <= {
+        e.kind for e in full.trail
+    }
+    assert full.checklist_label("visible_injury", "ja") != "visible_injury"
+
+
+def test_a_schools_own_case_work_stays_visible_to_it_after_it_refers(db, school, people):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school)
+    set_headline(db, nurse, sent, "保健室での様子が心配")
+    add_note(db, nurse, sent, "学校のメモ")
+    set_status(db, nurse, sent, "in_progress")
+    refer(db, nurse, sent)
+    add_note(db, centre, sent, "センター内部のメモ")
+    seen = case_file(db, nurse, report_for_staff(db, nurse, sent.id))
+    assert seen.case.headline == "保健室での様子が心配"
+    kinds = [e.kind for e in seen.trail]
+    assert kinds.count("note_added") == 1 and "headline_changed" in kinds
+    assert "status_changed" in kinds
+    assert case_for(db, centre, sent.id).headline == "保健室での様子が心配"
+
+
+# Unread belongs to the side that answers
+
+
+def test_a_referred_report_is_unread_for_the_centre_and_never_for_the_school_that_reads_it(
+    db, school, people
+):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school)
+    refer(db, nurse, sent)
+    assert (unread_count(db, nurse), unread_count(db, centre)) == (0, 1)
+    (row,) = triage.queue(db, nurse, triage.QueueFilter()).rows
+    assert not row.report.staff_unread
+    mark_read(db, sent)
+    add_pupil_message(db, sent, "がっこうには ないしょ", keep_from_school=True)
+    assert (unread_count(db, nurse), unread_count(db, centre)) == (0, 1)
+
+
+def test_a_school_cannot_mark_a_report_it_referred_unread_for_the_centre(db, school, people):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school)
+    refer(db, nurse, sent)
+    mark_read(db, sent)
+    with pytest.raises(NotAllowed):
+        mark_unread(db, nurse, sent)
+    assert unread_count(db, centre) == 0
+    mark_unread(db, centre, sent)
+    assert unread_count(db, centre) == 1
+
+
+# Refusals in staff words
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"reason": "り" * 1001}, "reason_too_long"),
+        ({"consent": ""}, "consent_missing"),
+        ({"reason": "理由\x07"}, "hand_over_form"),
+    ],
+)
+def test_a_refused_hand_over_names_the_field_in_staff_words(db, school, people, fields, reason):
+    sent = report(db, school)
+    with pytest.raises(HandOverRefused) as refused:
+        refer(db, people["nurse"], sent, **fields)
+    assert refused.value.reason == reason
+
+
+def test_a_summary_over_its_limit_is_refused_as_the_summarys(db, school, people):
+    sent = report(db, school, "centre")
+    with pytest.raises(HandOverRefused) as refused:
+        refer(db, people["centre"], sent, "nurse", shares="summary", summary="よ" * 2001)
+    assert refused.value.reason == "summary_too_long"

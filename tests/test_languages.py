@@ -6,9 +6,12 @@ import importlib.util
 import re
 import unicodedata
 from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -17,7 +20,7 @@ from school_report.codes import ReturnCode, code_words, normalise, parse_return_
 from school_report.reports import LANGUAGES
 from school_report.topics import active_topics
 from tests.support import CODE_GROUP, log_in, return_code_in, send_report
-from web import i18n
+from web import i18n, when
 from web.templating import TEMPLATES
 
 NEW_LANGUAGES = ("pt-BR", "zh-Hans", "vi", "fil")
@@ -25,6 +28,8 @@ NEW_LANGUAGES = ("pt-BR", "zh-Hans", "vi", "fil")
 PUPIL_TEMPLATES = [*sorted((TEMPLATES / "pupil").glob("*.html"))] + [
     TEMPLATES / name for name in ("base.html", "_error.html", "error.html", "neutral.html")
 ]
+# The code that writes words for pupils (the reasons are checked one by one below).
+PUPIL_CODE = [i18n.TRANSLATIONS.parent / "when.py"]
 PUPIL_REASONS = (
     "empty",
     "too_long",
@@ -53,13 +58,28 @@ HEADINGS = {
 
 
 def pupil_msgids() -> list[str]:
+    sources = [("jinja2", path) for path in PUPIL_TEMPLATES]
+    sources += [("python", path) for path in PUPIL_CODE]
     msgids = []
-    for path in PUPIL_TEMPLATES:
+    for method, path in sources:
         for _, message, _, _ in extract_from_file(
-            "jinja2", path, options={"extensions": "jinja2.ext.i18n"}
+            method, path, options={"extensions": "jinja2.ext.i18n"}
         ):
             msgids.append(message[0] if isinstance(message, tuple) else message)
     return sorted(set(msgids))
+
+
+def update_tool():
+    tool = importlib.util.spec_from_file_location("update", i18n.TRANSLATIONS / "update.py")
+    update = importlib.util.module_from_spec(tool)
+    tool.loader.exec_module(update)
+    return update
+
+
+def catalogue_entries(path) -> dict[str, object]:
+    """msgid -> the message as the .po (or .pot) file holds it, guessed (fuzzy) ones too."""
+    with path.open("rb") as po:
+        return {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in read_po(po) if m.id}
 
 
 def reason_text(client, reason: str, language: str) -> str:
@@ -260,8 +280,92 @@ def test_staff_see_which_language_the_pupil_wrote_in(client, city):
 
 
 def test_the_catalogue_tool_keeps_every_pupil_language():
-    tool = importlib.util.spec_from_file_location("update", i18n.TRANSLATIONS / "update.py")
-    update = importlib.util.module_from_spec(tool)
-    tool.loader.exec_module(update)
+    update = update_tool()
     assert {language.replace("_", "-") for language in update.LANGUAGES} == set(LANGUAGES)
     assert all(update.catalogue_path(language).exists() for language in update.LANGUAGES)
+
+
+# -- the catalogues ----------------------------------------------------------------------
+
+
+def test_every_japanese_entry_is_translated_and_none_is_a_guess():
+    """A guessed (fuzzy) entry is skipped when the catalogue is read, so its page would show
+    English: staff and pupil pages alike need every Japanese string for real."""
+    entries = catalogue_entries(update_tool().catalogue_path("ja"))
+    guessed = [msgid for msgid, message in entries.items() if message.fuzzy]
+    empty = [
+        msgid
+        for msgid, message in entries.items()
+        if not all(message.string if isinstance(message.string, tuple) else [message.string])
+    ]
+    assert not guessed, f"fuzzy in ja: {guessed}"
+    assert not empty, f"untranslated in ja: {empty}"
+
+
+def test_every_string_in_the_code_has_been_extracted_into_every_catalogue(tmp_path):
+    """A new _() string that nobody ran `make messages` for would be shown in English only."""
+    update = update_tool()
+    update.extract(tmp_path / "fresh.pot")
+    fresh = set(catalogue_entries(tmp_path / "fresh.pot"))
+    extracted = set(catalogue_entries(update.TEMPLATE))
+    assert not fresh - extracted, f"run `make messages`: not extracted: {sorted(fresh - extracted)}"
+    assert not extracted - fresh, f"run `make messages`: gone: {sorted(extracted - fresh)}"
+    for language in update.LANGUAGES:
+        missing = fresh - set(catalogue_entries(update.catalogue_path(language)))
+        assert not missing, f"run `make messages`: not in {language}: {sorted(missing)}"
+
+
+# -- times a pupil reads ------------------------------------------------------------------
+
+MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+OPENING_IN_WORDS = {
+    "en": "Monday, December 7, at about 10:00",
+    "pt-BR": "segunda-feira, 7 de dezembro, por volta das 10:00",
+    "zh-Hans": "12月7日（星期一）10:00左右",
+    "vi": "Thứ Hai, ngày 7 tháng 12, khoảng 10:00",
+    "fil": "Lunes, Disyembre 7, bandang 10:00",
+}
+
+
+def in_words(moment: datetime, language: str, reading: str = "plain") -> str:
+    languages = i18n.current_language.set(language)
+    readings = i18n.current_reading.set(reading)
+    try:
+        return str(when.in_words(moment))
+    finally:
+        i18n.current_language.reset(languages)
+        i18n.current_reading.reset(readings)
+
+
+@pytest.mark.parametrize("language", OPENING_IN_WORDS)
+def test_a_time_reads_as_words_in_each_pupil_language(language):
+    assert in_words(MONDAY_MORNING, language).startswith(OPENING_IN_WORDS[language])
+
+
+def test_a_time_reads_as_japanese_words_with_furigana_for_younger_pupils():
+    assert in_words(MONDAY_MORNING, "ja") == "12月7日（月）の 10時ごろ"
+    assert in_words(MONDAY_MORNING, "ja", "ruby") == (
+        "<ruby>12月<rt>じゅうにがつ</rt></ruby><ruby>7日<rt>なのか</rt></ruby>"
+        "（<ruby>月<rt>げつ</rt></ruby>）の <ruby>10時<rt>じゅうじ</rt></ruby>ごろ"
+    )
+    assert "<ruby>10時<rt>じゅうじ</rt></ruby>" in in_words(MONDAY_MORNING, "ja", "kana")
+
+
+@pytest.mark.parametrize(
+    ("moment", "readings"),
+    [
+        (datetime(2026, 4, 1, 9, 30), ("しがつ", "ついたち", "すい", "くじ", "さんじゅっぷん")),
+        (
+            datetime(2026, 7, 14, 14, 15),
+            ("しちがつ", "じゅうよっか", "か", "じゅうよじ", "じゅうごふん"),
+        ),
+        (datetime(2026, 9, 20, 17, 5), ("くがつ", "はつか", "にち", "じゅうしちじ", "ごふん")),
+        (
+            datetime(2026, 11, 19, 0, 1),
+            ("じゅういちがつ", "じゅうくにち", "もく", "れいじ", "いっぷん"),
+        ),
+    ],
+)
+def test_japanese_dates_and_hours_have_the_readings_children_say(moment, readings):
+    marked = " ".join(when.japanese_parts(moment).values())
+    assert [reading for _, reading in i18n.RUBY_MARK.findall(marked)] == list(readings)

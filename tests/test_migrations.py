@@ -89,7 +89,8 @@ def test_a_database_of_the_first_release_upgrades_with_its_reports_and_hand_over
     ).fetchone()
     assert kept == 2
     (reports_counted,) = db.execute(
-        "SELECT sum(reports) FROM statistics_counts WHERE grain = 'month' AND dim = 'recipient'"
+        "SELECT sum(reports) FROM statistics_counts "
+        "WHERE grain = 'month' AND dim = 'school_recipient'"
     ).fetchone()
     assert reports_counted == 3
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

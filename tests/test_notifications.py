@@ -15,6 +15,7 @@ from school_report.db import connect
 from school_report.hand_overs import hand_over
 from school_report.migrations import migrate
 from school_report.notifications import (
+    CAFILE_VARIABLE,
     PASSWORD_VARIABLE,
     MailSettings,
     MailSettingsRefused,
@@ -24,6 +25,7 @@ from school_report.notifications import (
     queue_digests,
     send_due_mail,
     set_mail_settings,
+    waiting_counts,
 )
 from school_report.reports import add_pupil_message, add_staff_reply, pupil_report, submit_report
 from school_report.schools import add_school
@@ -33,7 +35,9 @@ from tests.mailbox import (
     SMTP_USER,
     free_port,
     mailbox_fixture,  # noqa: F401
+    self_signed_certificate,
     start_mailbox,
+    tls_mailbox_fixture,  # noqa: F401
     use_mail_server,
 )
 from tests.support import PASSWORD, SECRET, log_in, send_report, topic_id, unique
@@ -138,7 +142,7 @@ def test_digest_staff_get_no_mail_per_report_but_one_digest_a_day_of_what_waits(
     answered, waiting = report(db, school), report(db, school)
     add_staff_reply(db, nurse, answered, "おしえてくれて ありがとう")
     assert deliver(db, mailbox).sent == 0
-    later = utc_now() + timedelta(days=3)
+    later = utc_now() + timedelta(days=14)  # past three working days, whatever the holidays
     assert queue_digests(db, later) == 1
     assert queue_digests(db, later) == 0  # once a day, however often it is asked
     deliver(db, mailbox, later)
@@ -223,6 +227,100 @@ def test_the_smtp_password_comes_from_the_environment(db, school, mailbox, monke
     assert mailbox.logins == [SMTP_USER]
 
 
+def test_mail_goes_over_starttls_to_a_server_whose_certificate_is_checked(
+    db, school, tls_mailbox, monkeypatch
+):
+    monkeypatch.setenv(CAFILE_VARIABLE, str(tls_mailbox.certificate))
+    monkeypatch.setenv(PASSWORD_VARIABLE, SMTP_PASSWORD)
+    use_mail_server(db, tls_mailbox.mailbox.port, user=SMTP_USER, starttls=True)
+    nurse = mailed_staff(db, "nurse", school)
+    report(db, school)
+    assert deliver(db, tls_mailbox.mailbox).sent == 1
+    (mail,) = tls_mailbox.mailbox.mails
+    assert mail.encrypted and mail.to == [address(nurse)]
+    assert tls_mailbox.mailbox.logins == [SMTP_USER]
+
+
+def test_a_server_whose_certificate_is_not_trusted_gets_no_password_and_the_mail_waits(
+    db, school, tls_mailbox, tmp_path, monkeypatch, caplog
+):
+    stranger, _ = self_signed_certificate(tmp_path, "stranger")
+    monkeypatch.setenv(CAFILE_VARIABLE, str(stranger))
+    monkeypatch.setenv(PASSWORD_VARIABLE, SMTP_PASSWORD)
+    use_mail_server(db, tls_mailbox.mailbox.port, user=SMTP_USER, starttls=True)
+    nurse = mailed_staff(db, "nurse", school)
+    sent = report(db, school)
+    with caplog.at_level(logging.WARNING, logger="school_report.mail"):
+        assert deliver(db, tls_mailbox.mailbox).retrying == 1
+    assert "SSLCertVerificationError" in caplog.text
+    assert tls_mailbox.mailbox.mails == [] and tls_mailbox.mailbox.logins == []
+    assert pupil_report(db, sent.id) is not None
+    monkeypatch.setenv(CAFILE_VARIABLE, str(tls_mailbox.certificate))  # the city fixes it
+    assert deliver(db, tls_mailbox.mailbox, utc_now() + timedelta(minutes=2)).sent == 1
+    assert tls_mailbox.mailbox.to(address(nurse))
+
+
+def test_the_smtp_password_never_crosses_the_network_unencrypted(db, school, caplog):
+    use_mail_server(db, 587, user=SMTP_USER, host="mail.city.example")
+    mailed_staff(db, "nurse", school)
+    report(db, school)
+    with caplog.at_level(logging.WARNING, logger="school_report.mail"):
+        assert deliver(db, None).retrying == 1  # refused before any connection is made
+    assert "PlainLoginRefused" in caplog.text
+
+
+def test_an_address_naming_other_recipients_gets_no_mail(db, school, mailbox, caplog):
+    use_mail_server(db, mailbox.port)
+    nurse = mailed_staff(db, "nurse", school)
+    # Stored before addresses were checked this strictly: a list, not one address.
+    sneaky = f"{address(nurse)}, thief@elsewhere.example"
+    db.execute("UPDATE staff SET email = ? WHERE id = ?", [sneaky, nurse.id])
+    report(db, school)
+    with caplog.at_level(logging.ERROR, logger="school_report.mail"):
+        assert deliver(db, mailbox).failed == 1
+    assert mailbox.mails == [] and "no usable address" in caplog.text
+
+
+def test_the_centre_bringing_in_a_school_mails_that_school_only(db, school, mailbox):
+    use_mail_server(db, mailbox.port)
+    centre, team = mailed_staff(db, "centre"), mailed_staff(db, "school_team", school)
+    nurse = mailed_staff(db, "nurse", school)
+    sent = report(db, school, "centre", "home")
+    deliver(db, mailbox)
+    assert len(mailbox.to(address(centre))) == 1 and not mailbox.to(address(team))
+    hand_over(
+        db, centre, sent, "school_team", pupil_consent="agreed", legal_duty=False, reason="見守り"
+    )
+    deliver(db, mailbox)
+    (mail,) = mailbox.to(address(team))
+    assert mail.message["Subject"].startswith("新しい相談が届いています")
+    assert_says_nothing_of_the_report(mail, db, school, "home")
+    assert not mailbox.to(address(nurse))
+
+
+def test_an_urgent_report_referred_to_the_centre_mails_it_as_urgent(db, school, mailbox):
+    use_mail_server(db, mailbox.port)
+    centre = mailed_staff(db, "centre", notify="digest")  # urgent mail comes anyway
+    nurse = mailed_staff(db, "nurse", school)
+    sent = report(db, school, body="もう しにたい")
+    deliver(db, mailbox)
+    assert not mailbox.to(address(centre))
+    hand_over(db, nurse, sent, "centre", pupil_consent="agreed", legal_duty=False, reason="緊急")
+    deliver(db, mailbox)
+    (mail,) = mailbox.to(address(centre))
+    assert mail.message["Subject"].startswith("【緊急】") and "しにたい" not in mail.text
+
+
+def test_the_digest_counts_overdue_by_the_queues_own_deadlines(db, school):
+    nurse = mailed_staff(db, "nurse", school, notify="digest")
+    answered = report(db, school)
+    add_staff_reply(db, nurse, answered, "おしえてくれて ありがとう")
+    add_pupil_message(db, answered, "また かきます")  # waits again, but had its first reply
+    report(db, school)  # never answered
+    assert waiting_counts(db, nurse, utc_now()) == (2, 0)
+    assert waiting_counts(db, nurse, utc_now() + timedelta(days=14)) == (2, 1)
+
+
 def test_no_mail_server_set_means_no_mail_and_nothing_lost(db, school):
     mailed_staff(db, "nurse", school)
     report(db, school)
@@ -232,7 +330,15 @@ def test_no_mail_server_set_means_no_mail_and_nothing_lost(db, school):
 
 @pytest.mark.parametrize(
     ("email", "notify"),
-    [("not an address", "immediate"), ("a@b", "immediate"), ("x@city.example", "hourly")],
+    [
+        ("not an address", "immediate"),
+        ("a@b", "immediate"),
+        ("x@city.example", "hourly"),
+        ("a,b@city.example", "immediate"),  # two recipients, not one address
+        ("a;b@city.example", "immediate"),
+        ('"Sato" <sato@city.example>', "immediate"),
+        ("sato@city.example\x00", "immediate"),
+    ],
 )
 def test_bad_notification_settings_are_refused_and_the_old_ones_kept(db, school, email, notify):
     nurse = mailed_staff(db, "nurse", school)

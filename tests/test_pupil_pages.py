@@ -1,10 +1,25 @@
 """The pupil's pages beyond the main loop: reading support, language, idle end, Enter safety."""
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import expect
 
-from school_report.reports import CODE_FAILURES_BEFORE_REFUSING, find_report_by_code
-from tests.support import return_code_in, send_report
+from school_report.codes import parse_return_code
+from school_report.reports import (
+    CODE_FAILURES_BEFORE_REFUSING,
+    add_staff_reply,
+    find_report_by_code,
+    pupil_report,
+)
+from tests.conftest import new_page
+from tests.pupil_steps import SHOWN_AT, STEPS
+from tests.support import return_code_in, send_report, topic_id
+from web import pupil
+from web.templating import TEMPLATES
+
+HEADING_SENT_VI = "Đã gửi xong"
 
 
 def test_elementary_pupils_get_furigana_and_older_pupils_plain_text(client, city):
@@ -59,25 +74,104 @@ def test_too_many_wrong_codes_at_a_school_are_refused_for_a_while(client, city):
     assert "しばらく つかえません" in refused.text
 
 
+# The Enter a Japanese input method sends when it confirms a conversion: keyCode 229, with the
+# carriage return a plain Enter brings (which is what submits a form from a text field).
+IME_ENTER = {
+    "key": "Enter",
+    "code": "Enter",
+    "windowsVirtualKeyCode": 229,
+    "nativeVirtualKeyCode": 229,
+    "text": "\r",
+    "unmodifiedText": "\r",
+}
+COMPOSING_ENTER = """el => {
+  const enter = new KeyboardEvent("keydown",
+    {key: "Enter", isComposing: true, bubbles: true, cancelable: true});
+  el.dispatchEvent(enter);
+  return enter.defaultPrevented;
+}"""
+
+
+def press_ime_enter(page, selector: str) -> None:
+    """A real (trusted) key press, as the input method sends it, in the field `selector`."""
+    page.locator(selector).focus()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", **IME_ENTER})
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **IME_ENTER})
+    cdp.detach()
+
+
+def posts_while(page, action) -> list[str]:
+    """The form posts the page makes while `action` runs (and half a second after)."""
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else 0)
+    action()
+    page.wait_for_timeout(500)
+    return posts
+
+
+def to_the_code_field(page, url: str, token: str) -> None:
+    page.goto(f"{url}/p/{token}")
+    page.locator("form:has([value=code]) button").click()
+    page.locator("input#code").fill("いぬ")
+
+
 @pytest.mark.browser
-def test_enter_in_the_message_box_starts_a_new_line_and_never_sends(live_server, page):
+def test_the_enter_that_confirms_a_kana_conversion_never_sends_a_form(live_server, chromium):
     _, token = live_server.city.school()
+    page = new_page(chromium)
+    to_the_code_field(page, live_server.url, token)
+    assert not posts_while(page, lambda: press_ime_enter(page, "input#code"))
+    assert page.locator("input#code").evaluate(COMPOSING_ENTER)
+    expect(page.locator("input#code")).to_have_value("いぬ")
+    expect(page.locator(".error")).to_have_count(0)
+    page.context.close()
+    # Without pupil.js the very same key press sends the form: the guard is what stops it.
+    bare = chromium.new_context(java_script_enabled=False, locale="ja-JP").new_page()
+    to_the_code_field(bare, live_server.url, token)
+    assert posts_while(bare, lambda: press_ime_enter(bare, "input#code"))
+    bare.context.close()
+
+
+@pytest.mark.browser
+def test_enter_in_the_message_form_never_moves_on_only_the_button_does(live_server, page):
+    city = live_server.city
+    _, token = city.school()
     page.goto(f"{live_server.url}/p/{token}")
     page.get_by_role("button", name="はなしてみる").click()
     page.get_by_role("button", name="いじめ").click()
     page.get_by_role("button", name="つぎへ").click()
     box = page.get_by_label("メッセージ")
     box.type("いちぎょうめ")
-    box.press("Enter")
+    assert not posts_while(page, lambda: box.press("Enter"))
+    assert not posts_while(page, lambda: press_ime_enter(page, "textarea#body"))
+    assert not posts_while(page, lambda: press_ime_enter(page, "input[name=pupil_name]"))
     box.type("にぎょうめ")
     expect(box).to_have_value("いちぎょうめ\nにぎょうめ")
     expect(page.get_by_role("heading", name="どんなことが あったか かいてね")).to_be_visible()
+    assert len(posts_while(page, lambda: page.get_by_role("button", name="つぎへ").click())) == 1
+    expect(page.locator(".summary")).to_contain_text("にぎょうめ")
+
+
+@pytest.mark.browser
+def test_a_tablet_left_alone_for_three_minutes_closes_the_pupils_page(live_server, page):
+    url = live_server.url
+    _, token = live_server.city.school()
+    page.clock.install()
+    page.goto(f"{url}/p/{token}")
+    page.locator("form:has([value=code]) button").click()
+    page.clock.fast_forward("02:50")
+    page.locator("input#code").press_sequentially("いぬ")  # a key restarts the idle clock
+    page.clock.fast_forward("02:50")
+    expect(page.locator("input#code")).to_have_value("いぬ")
+    page.clock.fast_forward("00:15")
+    page.wait_for_url(f"{url}/")
+    expect(page.get_by_role("heading", name="きょう")).to_be_visible()
+    assert not [c for c in page.context.cookies() if c["name"] == "pupil_session"]
 
 
 @pytest.mark.browser
 def test_the_message_box_stays_in_view_on_a_phone_sized_screen(live_server, chromium):
-    from tests.conftest import new_page
-
     phone = new_page(chromium, 390, 844)
     _, token = live_server.city.school()
     phone.goto(f"{live_server.url}/p/{token}")
@@ -88,3 +182,169 @@ def test_the_message_box_stays_in_view_on_a_phone_sized_screen(live_server, chro
     expect(phone.get_by_label("メッセージ")).to_be_in_viewport()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.context.close()
+
+
+# -- what the pupil is told, in their words ----------------------------------------------
+
+# Sunday 6 December 2026, 03:00 in Kumamoto: the centre next opens on Monday at 10:00.
+SUNDAY_NIGHT = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
+
+
+def confirm_page(client, token, db, recipient: str, topic: str = "home") -> str:
+    form = {
+        "step": "message",
+        "topic": str(topic_id(db, topic)),
+        "recipient": recipient,
+        "body": "いえで たたかれる",
+        "submission_key": f"confirm-{recipient}",
+    }
+    return client.post(f"/p/{token}", data=form).text
+
+
+def promise(page: str) -> str:
+    return page.split('<div class="promise">')[1].split("</div>")[0]
+
+
+@pytest.mark.parametrize(
+    ("recipient", "reader", "who_tells", "not_named"),
+    [
+        ("nurse", "Only the school nurse will read it.", "the nurse will tell", ("teachers",)),
+        (
+            "school_team",
+            "Only the teachers of the help team will read it.",
+            "the teachers will tell",
+            ("nurse",),
+        ),
+        (
+            "centre",
+            "Only the people at the centre will read it.",
+            "the centre may ask the child guidance centre or the police",
+            ("nurse", "teachers", "law"),
+        ),
+    ],
+)
+def test_before_sending_the_pupil_reads_who_reads_it_and_when_they_must_tell(
+    client, city, recipient, reader, who_tells, not_named
+):
+    _, token = city.school()
+    client.post(f"/p/{token}", data={"step": "language", "language": "en"})
+    text = promise(confirm_page(client, token, city.db, recipient))
+    assert reader in text and who_tells in text
+    assert "your life or your body is in danger" in text
+    assert not [name for name in not_named if name in text]
+    if recipient != "centre":  # school staff must tell the child guidance centre of abuse
+        assert "the law says the school must tell the child guidance centre" in text
+
+
+def test_the_promise_names_the_nurse_in_japanese_too(client, city):
+    _, token = city.school()
+    text = promise(confirm_page(client, token, city.db, "nurse"))
+    assert "ほけんしつ" in text and "センター" not in text and "じどうそうだんじょ" in text
+
+
+def test_a_returning_pupil_writing_to_the_closed_centre_is_told_when_and_whom_to_call(
+    client, city, monkeypatch
+):
+    _, token = city.school()
+    code = return_code_in(
+        send_report(client, token, city.db, recipient="centre", topic="home").text
+    )
+    monkeypatch.setattr(pupil, "utc_now", lambda: SUNDAY_NIGHT)
+    thread = client.post(f"/p/{token}", data={"step": "open", "code": code}).text
+    notice = thread.split('class="notice out-of-hours"')[1].split("</div>")[0]
+    assert "<ruby>12月<rt>じゅうにがつ</rt></ruby><ruby>7日<rt>なのか</rt></ruby>" in notice
+    assert "<ruby>10時<rt>じゅうじ</rt></ruby>ごろ" in notice and "2026-12" not in notice
+    assert all(number in notice for number in ("189", "110", "0120-0-78310"))
+
+
+def test_the_closed_centre_notice_is_in_words_on_a_new_report_too(client, city, monkeypatch):
+    _, token = city.school("junior_high")
+    monkeypatch.setattr(pupil, "utc_now", lambda: SUNDAY_NIGHT)
+    form = {"step": "recipient", "topic": str(topic_id(city.db, "home")), "recipient": "centre"}
+    page = client.post(f"/p/{token}", data=form).text
+    assert "12月7日（月）の 10時ごろ から よみます" in page
+    client.post(f"/p/{token}", data={"step": "language", "language": "pt-BR"})
+    page = client.post(f"/p/{token}", data=form).text
+    assert "a partir de segunda-feira, 7 de dezembro, por volta das 10:00" in page
+
+
+def test_a_thread_with_the_nurse_says_nothing_about_the_centres_hours(client, city, monkeypatch):
+    _, token = city.school()
+    code = return_code_in(send_report(client, token, city.db, recipient="nurse", topic="body").text)
+    monkeypatch.setattr(pupil, "utc_now", lambda: SUNDAY_NIGHT)
+    assert (
+        "out-of-hours" not in client.post(f"/p/{token}", data={"step": "open", "code": code}).text
+    )
+
+
+def test_the_times_in_the_thread_are_the_citys_not_utc(client, city):
+    school, token = city.school()
+    code = return_code_in(send_report(client, token, city.db, recipient="nurse", topic="body").text)
+    report = pupil_report(city.db, city.db.execute("SELECT max(id) FROM reports").fetchone()[0])
+    add_staff_reply(city.db, city.staff("nurse", school), report, "ほけんしつに きてね")
+    city.db.execute("UPDATE messages SET created_at = '2026-12-05T18:30:00+00:00'")
+    thread = client.post(f"/p/{token}", data={"step": "open", "code": code}).text
+    assert thread.count("2026-12-06 03:30") == 2 and "18:30" not in thread.replace(
+        'datetime="2026-12-05T18:30:00+00:00"', ""
+    )
+
+
+def test_the_code_field_is_never_completed_corrected_or_capitalised(client, city):
+    _, token = city.school()
+    page = client.post(f"/p/{token}", data={"step": "code"}).text
+    field = re.search(r"<input id=\"code\"[^>]*>", page).group(0)
+    for attribute in ('autocomplete="off"', 'autocapitalize="off"', 'autocorrect="off"'):
+        assert attribute in field
+    assert 'spellcheck="false"' in field and 'type="text"' in field
+
+
+# -- switching language or reading level keeps the pupil where they were ---------------------
+
+
+def test_switching_language_while_writing_keeps_the_step_and_the_words(client, city):
+    _, token = city.school()
+    form = {
+        "step": "message",
+        "here": "message",
+        "topic": str(topic_id(city.db, "bullying")),
+        "recipient": "school_team",
+        "body": "ずっと むしされて います",
+        "grade": "3",
+        "submission_key": "switch-1",
+        "language": "en",
+    }
+    page = client.post(f"/p/{token}", data=form).text
+    assert "Write what happened" in page and "ずっと むしされて います</textarea>" in page
+    assert 'name="grade" value="3"' in page and 'value="switch-1"' in page
+
+
+def test_switching_language_after_sending_shows_the_same_secret_words_in_the_new_words(
+    client, city
+):
+    _, token = city.school()
+    sent = send_report(client, token, city.db)
+    code = return_code_in(sent.text)
+    here = re.search(r'<form[^>]*id="here".*?</form>', sent.text, re.S).group(0)
+    form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', here))
+    again = client.post(f"/p/{token}", data={**form, "language": "vi"}).text
+    assert parse_return_code(return_code_in(again)) == parse_return_code(code)
+    assert return_code_in(again) != code and HEADING_SENT_VI in again
+
+
+def test_switching_reading_level_in_the_thread_keeps_the_words_being_written(client, city):
+    _, token = city.school()
+    code = return_code_in(send_report(client, token, city.db).text)
+    client.post(f"/p/{token}", data={"step": "open", "code": code})
+    form = {"step": "write", "here": "thread", "body": "あのね、", "reading": "kana"}
+    page = client.post(f"/p/{token}", data=form).text
+    assert 'class="pupil reading-kana"' in page and "あのね、</textarea>" in page
+    assert city.db.execute("SELECT count(*) FROM messages").fetchone() == (1,)
+
+
+def test_every_pupil_template_is_shown_on_a_step_the_browser_tests_walk():
+    """The accessibility, touch-target and screenshot tests look at each step of the walk
+    (tests/pupil_steps.py): a new template must be shown somewhere on it."""
+    templates = {path.name for path in (TEMPLATES / "pupil").glob("*.html")}
+    unwalked = templates - set(SHOWN_AT)
+    assert not unwalked, f"show these on a step of the walk in tests/pupil_steps.py: {unwalked}"
+    assert {step for step, _ in SHOWN_AT.values()} <= set(STEPS)

@@ -1,8 +1,18 @@
 """What a pupil leaves behind, and what stops a prank: no address, browser or return code in
 any log or table; a honeypot field; submission limits that let a whole class report at once."""
 
+import base64
+import json
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+
 import httpx2 as httpx
 
+from school_report.clock import utc_now
+from school_report.codes import code_words
+from school_report.reports import CODE_FAILURES_BEFORE_REFUSING
 from school_report.settings import get_setting, set_setting
 from tests.support import return_code_in, send_report, topic_id
 
@@ -19,8 +29,19 @@ def every_cell(db) -> set[str]:
     return cells
 
 
+@contextmanager
+def _database_locked(db):
+    """Hold the write lock for longer than the server waits for it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        db.execute("ROLLBACK")
+
+
 def pupil_session(url, token, db):
-    """A pupil's whole visit: report, a wrong code, the right code, one more message."""
+    """A pupil's whole visit: report, a server error, a wrong code, the right code, one more
+    message."""
     headers = {"user-agent": USER_AGENT, "origin": url}
     with httpx.Client(base_url=url, headers=headers) as tablet:
         assert tablet.get(f"/p/{token}").status_code == 200
@@ -33,6 +54,15 @@ def pupil_session(url, token, db):
         }
         sent = tablet.post(f"/p/{token}", data=form)
         code = return_code_in(sent.text)
+        with _database_locked(db):  # the server cannot write: a 500, logged with its traceback
+            # (uvicorn drops the connection after an error: the tablet does not reuse it)
+            failed = tablet.post(
+                f"/p/{token}",
+                data={"step": "open", "code": code},
+                headers={"connection": "close"},
+                timeout=30,
+            )
+        assert failed.status_code == 500
         tablet.post(f"/p/{token}", data={"step": "open", "code": "ねこ 00 ねこ 00 ねこ 00"})
         thread = tablet.post(f"/p/{token}", data={"step": "open", "code": code})
         assert "ともだちに むしされる" in thread.text
@@ -50,6 +80,7 @@ def test_no_address_browser_or_return_code_reaches_a_log_or_a_table(live_server)
     written = live_server.log()[log_before:]
     new_cells = every_cell(city.db) - cells_before
     assert "ともだちに むしされる" in new_cells  # the report itself is kept, as it must be
+    assert "database is locked" in written and "POST /p/…" in written  # the error is logged
     words = code.split()
     forbidden = ["127.0.0.1", USER_AGENT, "marker-ua", code, token, "".join(words)]
     for secret in forbidden:
@@ -104,3 +135,99 @@ def test_the_citywide_limit_holds_across_school_links(client, city):
     tokens = [city.school()[1] for _ in range(4)]
     statuses = [send_report(client, t, city.db, key=f"city-{t}").status_code for t in tokens]
     assert statuses == [200, 200, 200, 400]
+
+
+def _in_parallel(url: str, token: str, forms: list[dict]) -> list[int]:
+    """Post every form at once from as many tablets; the statuses, in order."""
+
+    def post(form):
+        with httpx.Client(base_url=url, headers={"origin": url}, timeout=60) as tablet:
+            return tablet.post(f"/p/{token}", data=form).status_code
+
+    with ThreadPoolExecutor(len(forms)) as tablets:
+        return list(tablets.map(post, forms))
+
+
+def test_a_burst_of_parallel_reports_never_passes_the_school_limit(live_server):
+    city = live_server.city
+    limits = get_setting(city.db, "submission_limits")
+    school, token = city.school()
+    topic = str(topic_id(city.db, "friends"))
+    forms = [
+        {
+            "step": "send",
+            "topic": topic,
+            "recipient": "school_team",
+            "body": f"burst {n}",
+            "submission_key": f"burst-{school.id}-{n}",
+        }
+        for n in range(30)
+    ]
+    set_setting(
+        city.db, "submission_limits", {**limits, "per_school": {"count": 10, "minutes": 10}}
+    )
+    try:
+        statuses = _in_parallel(live_server.url, token, forms)
+    finally:
+        set_setting(city.db, "submission_limits", limits)
+    stored = city.db.execute("SELECT count(*) FROM reports WHERE school_id = ?", [school.id])
+    assert stored.fetchone() == (10,)
+    assert sorted(statuses) == [200] * 10 + [400] * 20
+
+
+def test_a_burst_of_parallel_wrong_codes_is_counted_up_to_the_refusal_and_no_further(live_server):
+    city = live_server.city
+    school, token = city.school()
+    words = [word["ja"] for word in code_words()]
+    forms = [
+        {"step": "open", "code": f"{words[n]} {n:02d} {words[n + 1]} 00 {words[n + 2]} 00"}
+        for n in range(60)
+    ]
+    _in_parallel(live_server.url, token, forms)
+    failures = city.db.execute(
+        "SELECT count(*) FROM code_failures WHERE school_id = ?", [school.id]
+    )
+    assert failures.fetchone() == (CODE_FAILURES_BEFORE_REFUSING,)
+
+
+def _cookie_payload(value: str) -> dict:
+    """What anyone holding the tablet can read from the signed cookie, without its secret."""
+    payload = value.split(".")[1] if value.startswith(".") else value.split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return json.loads(zlib.decompress(raw) if value.startswith(".") else raw)
+
+
+def test_the_pupil_cookie_never_names_the_report_the_tablet_opened(client, city):
+    school, token = city.school()
+    code = return_code_in(send_report(client, token, city.db).text)
+    (report_id,) = city.db.execute("SELECT id FROM reports").fetchone()
+    handles = []
+    for _ in range(2):
+        opened = client.post(f"/p/{token}", data={"step": "open", "code": code})
+        assert "たすけて" in opened.text
+        assert "Max-Age=180" in opened.headers["set-cookie"]
+        state = _cookie_payload(client.cookies["pupil_session"])
+        assert set(state) <= {"language", "reading", "thread", "school_id"}, state
+        assert state["school_id"] == school.id
+        assert report_id not in [v for k, v in state.items() if k != "school_id"]
+        handles.append(state["thread"])
+    assert len(set(handles)) == 2 and all(len(h) >= 24 for h in handles)
+    # The handle still opens the thread for the pupil who holds it.
+    written = client.post(f"/p/{token}", data={"step": "write", "body": "つづき"})
+    assert "つづき" in written.text
+
+
+def test_a_thread_handle_left_idle_opens_nothing_even_with_a_fresh_cookie(db, monkeypatch):
+    from school_report import pupil_sessions
+    from school_report.reports import submit_report
+    from school_report.schools import add_school
+
+    school = add_school(db, "みなみ小学校", "elementary")
+    submit_report(db, school, topic_id(db, "friends"), "nurse", "x", submission_key="idle")
+    (report_id,) = db.execute("SELECT id FROM reports").fetchone()
+    handle = pupil_sessions.open_pupil_session(db, report_id)
+    assert pupil_sessions.pupil_session_report(db, handle) == report_id
+    assert pupil_sessions.pupil_session_report(db, "guessed") is None
+    later = utc_now() + timedelta(seconds=pupil_sessions.PUPIL_IDLE_SECONDS + 1)
+    monkeypatch.setattr(pupil_sessions, "utc_now", lambda: later)
+    assert pupil_sessions.pupil_session_report(db, handle) is None

@@ -3,13 +3,19 @@ timeouts, and what ends a session at once (logout, password change, disable, 2FA
 
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
+import httpx2 as httpx
 import pyotp
 import pytest
+from starlette.testclient import TestClient
 
 from school_report import login_throttle, two_factor
-from school_report.clock import utc_now
+from school_report.clock import parse_iso, utc_now
 from school_report.settings import set_setting
 from school_report.staff import (
     SESSION_IDLE,
@@ -22,6 +28,7 @@ from school_report.staff import (
     start_session,
 )
 from tests.support import DEVICES, PASSWORD, SECRET, csrf_token_in, enrol_two_factor, log_in, unique
+from web.app import create_app
 
 
 def post_login(client, login, password=PASSWORD):
@@ -39,18 +46,22 @@ def sessions_of(city, staff):
 # Two-step login
 
 
-def test_centre_staff_must_set_up_two_step_login_before_any_page(client, city):
-    counsellor = add_staff(city.db, unique("centre"), PASSWORD, "centre")
+def pending_secret_of(city, staff):
+    return city.db.execute(
+        "SELECT totp_pending_secret FROM staff WHERE id = ?", [staff.id]
+    ).fetchone()[0]
+
+
+def test_new_centre_staff_set_up_two_step_login_then_choose_a_password(client, city):
+    # The administrator created the account with a temporary password.
+    counsellor = add_staff(city.db, unique("centre"), PASSWORD, "centre", must_change_password=True)
     assert post_login(client, counsellor.login).headers["location"] == "/staff"
     for page in ("/staff", "/staff/reports/1", "/staff/password"):
         response = client.get(page, follow_redirects=False)
-        if page != "/staff/password":
-            assert response.headers["location"] == "/staff/two-factor", page
+        assert response.headers["location"] == "/staff/two-factor", page
     setup = client.get("/staff/two-factor")
     assert 'src="data:image/svg+xml' in setup.text
-    secret = city.db.execute(
-        "SELECT totp_pending_secret FROM staff WHERE id = ?", [counsellor.id]
-    ).fetchone()[0]
+    secret = pending_secret_of(city, counsellor)
     assert secret in setup.text
     wrong = client.post(
         "/staff/two-factor", data={"code": "000000", "csrf_token": csrf_token_in(setup.text)}
@@ -62,7 +73,48 @@ def test_centre_staff_must_set_up_two_step_login_before_any_page(client, city):
     )
     assert right.status_code == 200
     assert right.text.count("<li><code>") == two_factor.RECOVERY_CODES
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/password"
+    page = client.get("/staff/password")
+    assert (
+        change(client, csrf_token_in(page.text), PASSWORD, "my own pass phrase").status_code == 303
+    )
     assert client.get("/staff", follow_redirects=False).status_code == 200
+
+
+def test_a_stolen_password_cannot_enrol_a_phone_where_two_step_login_is_required(client, city):
+    # An account that must use two-step login but never set it up, with its own password:
+    # whoever has that password must not get to enrol their phone.
+    counsellor = add_staff(city.db, unique("centre"), PASSWORD, "centre")
+    assert post_login(client, counsellor.login).headers["location"] == "/staff"
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/two-factor"
+    page = client.get("/staff/two-factor")
+    assert page.status_code == 200 and "data:image/svg+xml" not in page.text
+    assert "管理者" in page.text  # ask an administrator
+    assert pending_secret_of(city, counsellor) is None
+    for code in ("000000", "123456"):
+        refused = client.post(
+            "/staff/two-factor", data={"code": code, "csrf_token": csrf_token_in(page.text)}
+        )
+        assert refused.status_code == 403
+    assert not two_factor.is_enrolled(city.db, counsellor.id)
+    # Nor can they make the password their own first.
+    response = client.get("/staff/password", follow_redirects=False)
+    assert response.headers["location"] == "/staff/two-factor"
+
+
+def test_an_administrator_resets_two_step_login_and_hands_out_a_temporary_password(client, city):
+    admin = city.staff("admin")
+    counsellor = city.staff("centre")
+    csrf = log_in(client, admin)
+    shown = client.post(f"/staff/admin/staff/{counsellor.id}/two-factor", data={"csrf_token": csrf})
+    assert shown.status_code == 200
+    temporary = shown.text.split('id="temporary-password">')[1].split("<")[0]
+    assert not two_factor.is_enrolled(city.db, counsellor.id)
+    client.post("/staff/logout", data={"csrf_token": csrf_token_in(shown.text)})
+    assert post_login(client, counsellor.login).status_code == 400  # the old password is gone
+    assert post_login(client, counsellor.login, temporary).headers["location"] == "/staff"
+    setup = client.get("/staff/two-factor")
+    assert pending_secret_of(city, counsellor) in setup.text
 
 
 def test_a_school_nurse_may_skip_two_step_login_unless_the_city_requires_it(client, city):
@@ -147,10 +199,13 @@ def test_reset_two_factor_from_the_command_line_ends_sessions_and_asks_to_enrol_
         env={"SCHOOL_REPORT_SECRET": SECRET, "PATH": ""},
     )
     assert result.returncode == 0, result.stderr
+    temporary = result.stdout.strip().splitlines()[-1]
     assert sessions_of(city, counsellor) == 0
     assert not two_factor.is_enrolled(city.db, counsellor.id)
-    assert post_login(client, counsellor.login).headers["location"] == "/staff"
+    assert post_login(client, counsellor.login).status_code == 400
+    assert post_login(client, counsellor.login, temporary).headers["location"] == "/staff"
     assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/two-factor"
+    assert "data:image/svg+xml" in client.get("/staff/two-factor").text
     actions = [row[0] for row in city.db.execute("SELECT action FROM admin_log")]
     assert "staff.reset_two_factor" in actions
 
@@ -189,26 +244,86 @@ def test_wrong_second_factor_codes_count_towards_the_lock(client, city):
 
 def test_the_lock_lifts_after_the_window_and_a_login_clears_the_count(db):
     for _ in range(login_throttle.FAILURES_BEFORE_ACCOUNT_LOCK):
-        login_throttle.record_login_failure(db, "sato")
-    throttle = login_throttle.login_throttle(db, "sato")
+        assert not login_throttle.begin_login_attempt(db, "sato").locked
+    throttle = login_throttle.begin_login_attempt(db, "sato")
     assert throttle.state == "account_locked" and throttle.minutes_left() == 15
+    # A refused try is not counted, so the lock lifts when the window says.
+    assert db.execute("SELECT count(*) FROM login_failures").fetchone() == (5,)
     earlier = (utc_now() - login_throttle.WINDOW - timedelta(seconds=1)).isoformat()
     db.execute("UPDATE login_failures SET at = ?", [earlier])
-    assert login_throttle.login_throttle(db, "sato").state == "open"
+    assert login_throttle.begin_login_attempt(db, "sato").state == "open"
     login_throttle.forget_login_failures(db, "sato")
     assert db.execute("SELECT count(*) FROM login_failures").fetchone() == (0,)
 
 
-def test_many_failures_across_accounts_slow_then_pause_every_login(db):
+def test_a_right_password_is_not_counted_as_a_failure(db):
+    attempt = login_throttle.begin_login_attempt(db, "sato")
+    login_throttle.password_was_right(db, attempt)
+    assert db.execute("SELECT count(*) FROM login_failures").fetchone() == (0,)
+
+
+def failures_of_other_logins(db, how_many):
     now = utc_now().isoformat(timespec="seconds")
-    rows = [(f"{n:064x}", now) for n in range(login_throttle.FAILURES_BEFORE_SLOWING)]
+    rows = [(f"{n:064x}", now) for n in range(how_many)]
     db.conn.executemany("INSERT INTO login_failures (login_hash, at) VALUES (?, ?)", rows)
-    assert login_throttle.login_throttle(db, "anyone").state == "slow"
-    more = login_throttle.FAILURES_BEFORE_SERVICE_LOCK - login_throttle.FAILURES_BEFORE_SLOWING
-    db.conn.executemany(
-        "INSERT INTO login_failures (login_hash, at) VALUES (?, ?)", rows[:1] * more
-    )
-    assert login_throttle.login_throttle(db, "anyone").state == "service_locked"
+
+
+def test_many_failures_across_accounts_only_slow_logins_never_pause_them(db):
+    failures_of_other_logins(db, login_throttle.FAILURES_BEFORE_SLOWING - 1)
+    assert login_throttle.begin_login_attempt(db, "anyone").delay == 0
+    failures_of_other_logins(db, 1000)
+    attempt = login_throttle.begin_login_attempt(db, "anyone")
+    assert not attempt.locked and attempt.delay == login_throttle.SLOW_DOWN_SECONDS
+
+
+def test_a_password_spraying_flood_slows_a_right_login_but_never_refuses_it(
+    client, city, monkeypatch
+):
+    monkeypatch.setattr(login_throttle, "SLOW_DOWN_SECONDS", 0.4)
+    counsellor = city.staff("centre")
+    failures_of_other_logins(city.db, 1000)  # far past the old city-wide pause of 300
+    started = time.monotonic()
+    response = post_login(client, counsellor.login)
+    assert response.headers["location"] == "/staff/login/code"
+    code = DEVICES[counsellor.login].next_code()
+    response = client.post("/staff/login/code", data={"code": code}, follow_redirects=False)
+    assert response.headers["location"] == "/staff"
+    assert time.monotonic() - started >= 2 * 0.4  # both steps were slowed
+    assert client.get("/staff", follow_redirects=False).status_code == 200
+    # The account's own lock still holds under the flood.
+    school, _ = city.school()
+    nurse = city.staff("nurse", school)
+    for _ in range(login_throttle.FAILURES_BEFORE_ACCOUNT_LOCK):
+        assert post_login(client, nurse.login, "wrong password!").status_code == 400
+    assert post_login(client, nurse.login).status_code == 429
+
+
+def test_parallel_wrong_passwords_get_no_more_checks_than_the_lock_allows(live_server):
+    school, _ = live_server.city.school()
+    nurse = live_server.city.staff("nurse", school)
+    tries = 40
+    start_together = threading.Barrier(tries)
+
+    def guess(_):
+        with httpx.Client(base_url=live_server.url, headers={"origin": live_server.url}) as c:
+            start_together.wait()
+            form = {"login": nurse.login, "password": "a wrong guess"}
+            return c.post("/staff/login", data=form, timeout=60).status_code
+
+    try:
+        with ThreadPoolExecutor(tries) as pool:
+            statuses = list(pool.map(guess, range(tries)))
+        # 400: the password was checked (and wrong); 429: refused before any check.
+        assert set(statuses) <= {400, 429}, statuses
+        assert statuses.count(400) <= login_throttle.FAILURES_BEFORE_ACCOUNT_LOCK, statuses
+        right = httpx.post(
+            f"{live_server.url}/staff/login",
+            data={"login": nurse.login, "password": PASSWORD},
+            headers={"origin": live_server.url},
+        )
+        assert right.status_code == 429
+    finally:
+        login_throttle.forget_login_failures(live_server.city.db, nurse.login)
 
 
 # Passwords
@@ -327,6 +442,51 @@ def test_an_idle_session_ends(client, city):
     assert sessions_of(city, nurse) == 0
 
 
+def let_time_pass(city, staff, elapsed):
+    """Move the session's clock readings back, as if `elapsed` had gone by."""
+    for token_hash, created_at, last_seen_at in city.db.execute(
+        "SELECT id_hash, created_at, last_seen_at FROM staff_sessions WHERE staff_id = ?",
+        [staff.id],
+    ).fetchall():
+        earlier = [(parse_iso(at) - elapsed).isoformat() for at in (created_at, last_seen_at)]
+        city.db.execute(
+            "UPDATE staff_sessions SET created_at = ?, last_seen_at = ? WHERE id_hash = ?",
+            [*earlier, token_hash],
+        )
+
+
+POLL = {"HX-Request": "true", "X-Background-Poll": "1"}
+
+
+def test_an_inbox_left_open_still_logs_out_after_half_an_hour(client, city):
+    school, _ = city.school()
+    nurse = city.staff("nurse", school)
+    log_in(client, nurse)
+    assert "X-Background-Poll" in client.get("/staff").text  # the inbox marks its polls
+    minutes = 0
+    while minutes <= 40:
+        let_time_pass(city, nurse, timedelta(minutes=1))
+        minutes += 1
+        response = client.get("/staff", headers=POLL, follow_redirects=False)
+        if response.status_code != 200:
+            break
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/staff/login"
+    # Ended at half an hour idle (the seconds the test itself takes may tip it a poll early).
+    idle_minutes = SESSION_IDLE // timedelta(minutes=1)
+    assert idle_minutes <= minutes <= idle_minutes + 1
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/login"
+
+
+def test_a_staff_member_who_keeps_working_stays_logged_in(client, city):
+    school, _ = city.school()
+    nurse = city.staff("nurse", school)
+    log_in(client, nurse)
+    for _ in range(40):
+        let_time_pass(city, nurse, timedelta(minutes=1, seconds=1))
+        response = client.get("/staff", headers={"HX-Request": "true"}, follow_redirects=False)
+        assert response.status_code == 200
+
+
 def test_a_busy_session_still_ends_after_its_lifetime(client, city):
     school, _ = city.school()
     nurse = city.staff("nurse", school)
@@ -378,3 +538,51 @@ def test_disabling_from_the_command_line_ends_the_sessions_at_once(client, city,
     assert result.returncode == 0, result.stderr
     assert sessions_of(city, nurse) == 0
     assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/login"
+
+
+# Cross-site request forgery
+
+
+def post_login_with(client, headers):
+    """A login post carrying exactly these origin headers."""
+    del client.headers["origin"]
+    form = {"login": "nobody", "password": "wrong password!"}
+    return client.post("/staff/login", data=form, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({}, False),  # neither Origin nor Sec-Fetch-Site
+        ({"origin": "null"}, False),
+        ({"origin": "null", "sec-fetch-site": "cross-site"}, False),
+        ({"origin": "null", "sec-fetch-site": "same-site"}, False),
+        ({"origin": "null", "sec-fetch-site": "same-origin"}, True),  # no-referrer form post
+        ({"sec-fetch-site": "same-origin"}, True),
+        ({"origin": "https://evil.example"}, False),
+        ({"origin": "http://testserver"}, True),
+    ],
+)
+def test_a_login_or_language_post_from_anywhere_but_this_site_is_refused(client, headers, allowed):
+    response = post_login_with(client, headers)
+    assert (response.status_code != 403) == allowed, response.status_code
+    language = client.post("/staff/language", data={"language": "en"}, headers=headers)
+    assert (language.status_code != 403) == allowed
+
+
+def test_with_a_base_url_set_only_its_origin_may_post(settings):
+    app = create_app(replace(settings, base_url="https://report.city.example", https=True))
+    with TestClient(app, base_url="https://testserver") as client:
+        # Behind a proxy that does not keep the Host header, the base URL still matches.
+        ok = client.post(
+            "/staff/language",
+            data={"language": "en"},
+            headers={"origin": "https://report.city.example"},
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303
+        # A page whose name was pointed at this server (DNS rebinding) is another site.
+        refused = client.post(
+            "/staff/language", data={"language": "en"}, headers={"origin": "https://testserver"}
+        )
+        assert refused.status_code == 403

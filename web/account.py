@@ -3,7 +3,6 @@ changing the password and setting up two-factor."""
 
 import asyncio
 
-import segno
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,10 +10,10 @@ from starlette.routing import Route
 
 from school_report import two_factor
 from school_report.login_throttle import (
-    SLOW_DOWN_SECONDS,
+    LoginAttempt,
+    begin_login_attempt,
     forget_login_failures,
-    login_throttle,
-    record_login_failure,
+    password_was_right,
 )
 from school_report.staff import (
     Staff,
@@ -28,6 +27,7 @@ from school_report.staff import (
 )
 from web.database import call_domain
 from web.forms import one, read_form
+from web.qr import qr_data_uri
 from web.sessions import (
     forget_login_pending,
     forget_staff,
@@ -35,7 +35,14 @@ from web.sessions import (
     write_login_pending,
     write_staff_token,
 )
-from web.staff import LoginRequired, _render, _use_staff_language, current_staff, staff_form
+from web.staff import (
+    UNFINISHED_LOGIN_PAGES,
+    LoginRequired,
+    _use_staff_language,
+    current_staff,
+    render_staff,
+    staff_form,
+)
 from web.templating import render
 
 
@@ -44,16 +51,16 @@ async def login_page(request: Request) -> Response:
     return render(request, "staff/login.html", {})
 
 
-async def _throttled(request: Request, login: str, template: str, context: dict):
-    """The refusal page while this login (or the whole service) is locked, else None; under
-    a password-spraying attack every attempt is slowed first."""
-    throttle = await call_domain(request, login_throttle, login)
-    if throttle.locked:
-        context = {**context, "error": throttle.state, "minutes": throttle.minutes_left()}
-        return render(request, template, context, status=429)
-    if throttle.state == "slow":
-        await asyncio.sleep(SLOW_DOWN_SECONDS)
-    return None
+async def _attempt(request: Request, login: str, template: str, context: dict):
+    """(the refusal page, the try) while this login is locked, else (None, the try, counted
+    already); while many logins fail across the service, every try waits first."""
+    attempt = await call_domain(request, begin_login_attempt, login)
+    if attempt.locked:
+        context = {**context, "error": attempt.state, "minutes": attempt.minutes_left()}
+        return render(request, template, context, status=429), attempt
+    if attempt.delay:
+        await asyncio.sleep(attempt.delay)
+    return None, attempt
 
 
 async def login(request: Request) -> Response:
@@ -61,12 +68,17 @@ async def login(request: Request) -> Response:
     form = await read_form(request)
     login_name = one(form, "login")
     context = {"login": login_name}
-    if refused := await _throttled(request, login_name, "staff/login.html", context):
+    refused, attempt = await _attempt(request, login_name, "staff/login.html", context)
+    if refused:
         return refused
     staff = await call_domain(request, authenticate, login_name, one(form, "password"))
     if staff is None:
-        await call_domain(request, record_login_failure, login_name)
         return render(request, "staff/login.html", {**context, "error": "login_failed"}, 400)
+    return await _password_was_right(request, staff, attempt)
+
+
+async def _password_was_right(request: Request, staff: Staff, attempt: LoginAttempt) -> Response:
+    await call_domain(request, password_was_right, attempt)
     if await call_domain(request, two_factor.is_enrolled, staff.id):
         response = RedirectResponse("/staff/login/code", status_code=303)
         write_login_pending(request, response, staff.id)
@@ -102,10 +114,10 @@ async def check_code(request: Request) -> Response:
     _use_staff_language(request)
     staff = await _pending_staff(request)
     form = await read_form(request)
-    if refused := await _throttled(request, staff.login, "staff/login_code.html", {}):
+    refused, _ = await _attempt(request, staff.login, "staff/login_code.html", {})
+    if refused:
         return refused
     if not await call_domain(request, two_factor.verify_second_factor, staff.id, one(form, "code")):
-        await call_domain(request, record_login_failure, staff.login)
         return render(request, "staff/login_code.html", {"error": "two_factor_wrong"}, 400)
     return await _finish_login(request, staff)
 
@@ -119,19 +131,28 @@ async def logout(request: Request) -> Response:
     return response
 
 
-async def password_page(request: Request) -> Response:
+async def _staff_choosing_a_password(request: Request) -> Staff:
+    """Where two-step login is required, it is set up first: the temporary password that
+    allows setting it up must still be the account's (see `two_factor.may_enrol`)."""
     staff = await current_staff(request, login_finished=False)
+    if await call_domain(request, two_factor.needs_enrolment, staff):
+        raise LoginRequired(UNFINISHED_LOGIN_PAGES["two_factor"])
+    return staff
+
+
+async def password_page(request: Request) -> Response:
+    staff = await _staff_choosing_a_password(request)
     return await _password_view(request, staff)
 
 
 async def _password_view(request, staff, context=None, status=200) -> Response:
     must = await call_domain(request, must_change_password, staff.id)
     context = {"must_change": must, **(context or {})}
-    return _render(request, staff, "staff/password.html", context, status)
+    return render_staff(request, staff, "staff/password.html", context, status)
 
 
 async def set_password(request: Request) -> Response:
-    staff = await current_staff(request, login_finished=False)
+    staff = await _staff_choosing_a_password(request)
     form = await staff_form(request)
     new = one(form, "new_password")
     try:
@@ -147,26 +168,21 @@ async def set_password(request: Request) -> Response:
     return response
 
 
-def _qr_code(uri: str) -> str:
-    """The enrolment QR code as a data: URI, which the Content-Security-Policy allows as an
-    image (an inline SVG element would need inline styles)."""
-    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-
-
 async def _two_factor_view(request, staff, context=None, status=200) -> Response:
     enrolled = await call_domain(request, two_factor.is_enrolled, staff.id)
     context = {
         "enrolled": enrolled,
         "required": await call_domain(request, two_factor.is_required, staff),
+        "may_enrol": await call_domain(request, two_factor.may_enrol, staff),
         **(context or {}),
     }
     if enrolled:
         context["codes_left"] = await call_domain(request, two_factor.recovery_codes_left, staff.id)
-    else:
+    elif context["may_enrol"]:
         secret = await call_domain(request, two_factor.pending_secret, staff)
         context["secret"] = secret
-        context["qr_code"] = _qr_code(two_factor.provisioning_uri(staff, secret))
-    return _render(request, staff, "staff/two_factor.html", context, status)
+        context["qr_code"] = qr_data_uri(two_factor.provisioning_uri(staff, secret))
+    return render_staff(request, staff, "staff/two_factor.html", context, status)
 
 
 async def two_factor_page(request: Request) -> Response:
@@ -179,10 +195,13 @@ async def enrol_two_factor(request: Request) -> Response:
     form = await staff_form(request)
     if await call_domain(request, two_factor.is_enrolled, staff.id):
         raise HTTPException(400, "bad_form")
-    codes = await call_domain(request, two_factor.confirm_enrolment, staff, one(form, "code"))
+    try:
+        codes = await call_domain(request, two_factor.enrol, staff, one(form, "code"))
+    except two_factor.EnrolmentRefused as refused:
+        raise HTTPException(403, "two_factor_needs_admin") from refused
     if codes is None:
         return await _two_factor_view(request, staff, {"error": "two_factor_wrong"}, 400)
-    return _render(request, staff, "staff/recovery_codes.html", {"codes": codes})
+    return render_staff(request, staff, "staff/recovery_codes.html", {"codes": codes})
 
 
 routes = [

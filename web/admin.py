@@ -5,18 +5,21 @@ A city admin sees everything. A school admin sees their own school, its link and
 its staff; another school's page or account is a 404, and city-wide pages are refused.
 """
 
+import json
+import re
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import date
 
+from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import hours, settings, topics, two_factor
+from school_report import hours, notifications, retention, settings, topics, two_factor
 from school_report.admin_log import Actor, log_entries
-from school_report.clock import utc_now
 from school_report.migrations import (
     READINGS,
     RECIPIENTS,
@@ -25,6 +28,7 @@ from school_report.migrations import (
     SCHOOL_ROLES,
     URGENCIES,
 )
+from school_report.refused import Refused
 from school_report.schools import (
     School,
     SchoolError,
@@ -34,6 +38,7 @@ from school_report.schools import (
     get_school,
     issue_entry_link,
     list_schools,
+    poster_token,
     set_school_active,
     update_school,
 )
@@ -41,8 +46,8 @@ from school_report.settings import SettingError
 from school_report.staff import (
     Staff,
     StaffAccount,
-    StaffError,
     add_staff,
+    city_admin_needed,
     disable_staff,
     enable_staff,
     reset_password,
@@ -52,16 +57,14 @@ from school_report.staff import (
     staff_accounts,
     temporary_password,
 )
-from school_report.topics import TopicError
 from web import i18n
 from web.database import call_domain
 from web.forms import one, one_int
 from web.qr import qr_data_uri
-from web.staff import _render, current_staff, staff_form
+from web.staff import current_staff, render_staff, staff_form
 from web.templating import render
 
 ADMIN = "/staff/admin"
-DOMAIN_ERRORS = (SchoolError, StaffError, TopicError, SettingError)
 MAX_POSTER_CLASSES = 60
 
 
@@ -106,9 +109,23 @@ async def _change(request: Request, fn, *args, **kwargs) -> str | None:
     """Make a change through the domain: None once saved, else the reason it was refused."""
     try:
         await call_domain(request, fn, *args, **kwargs)
-    except DOMAIN_ERRORS as error:
+    except Refused as error:
         return error.reason
     return None
+
+
+async def _view(
+    request: Request,
+    staff: Staff,
+    template: str,
+    facts: Awaitable[dict],
+    context: dict | None = None,
+    status: int = 200,
+) -> Response:
+    """An admin page: what it shows (`facts`), with this request's `context` over it (a
+    refusal's reason, the form as it was typed) and the notice of what was just saved."""
+    shown = {"saved": request.query_params.get("saved"), **await facts, **(context or {})}
+    return render_staff(request, staff, template, shown, status)
 
 
 def _saved(to: str, what: str = "1") -> RedirectResponse:
@@ -125,17 +142,13 @@ async def home(request: Request) -> Response:
 # Schools and their pupil links
 
 
-async def _schools_view(request, staff, context=None, status=200) -> Response:
-    context = {
-        "schools": await call_domain(request, list_schools),
-        "kinds": SCHOOL_KINDS,
-        **(context or {}),
-    }
-    return _render(request, staff, "admin/schools.html", context, status)
+async def _schools_facts(request: Request) -> dict:
+    return {"schools": await call_domain(request, list_schools), "kinds": SCHOOL_KINDS}
 
 
 async def schools_page(request: Request) -> Response:
-    return await _schools_view(request, await _city_admin(request))
+    staff = await _city_admin(request)
+    return await _view(request, staff, "admin/schools.html", _schools_facts(request))
 
 
 async def new_school(request: Request) -> Response:
@@ -147,7 +160,8 @@ async def new_school(request: Request) -> Response:
         )
     except SchoolError as error:
         context = {"error": error.reason, "draft": dict(form)}
-        return await _schools_view(request, staff, context, 400)
+        facts = _schools_facts(request)
+        return await _view(request, staff, "admin/schools.html", facts, context, 400)
     return _saved(f"{ADMIN}/schools/{school.id}", "added")
 
 
@@ -155,30 +169,24 @@ def _entry_url(request: Request, token: str) -> str:
     return entry_url(request.app.state.settings.base_url, token)
 
 
-async def _current_url(request: Request, school: School) -> str | None:
+async def _school_facts(request: Request, school: School) -> dict:
     secret = request.app.state.settings.secret
     token = await call_domain(request, current_entry_token, school, secret)
-    return token and _entry_url(request, token)
-
-
-async def _school_view(request, staff, school, context=None, status=200) -> Response:
-    url = await _current_url(request, school)
-    context = {
+    url = token and _entry_url(request, token)
+    return {
         "school": school,
         "kinds": SCHOOL_KINDS,
         "readings": READINGS,
         "entry_url": url,
         "qr_code": url and qr_data_uri(url),
         "accounts": await call_domain(request, staff_accounts, school.id),
-        "saved": request.query_params.get("saved"),
-        **(context or {}),
     }
-    return _render(request, staff, "admin/school.html", context, status)
 
 
 async def school_page(request: Request) -> Response:
     staff = await _administrator(request)
-    return await _school_view(request, staff, await _school(request, staff))
+    school = await _school(request, staff)
+    return await _view(request, staff, "admin/school.html", _school_facts(request, school))
 
 
 async def save_school(request: Request) -> Response:
@@ -189,7 +197,8 @@ async def save_school(request: Request) -> Response:
     error = await _change(request, update_school, school, *fields, _actor(staff))
     if error:
         context = {"error": error, "draft": dict(form)}
-        return await _school_view(request, staff, school, context, 400)
+        facts = _school_facts(request, school)
+        return await _view(request, staff, "admin/school.html", facts, context, 400)
     return _saved(f"{ADMIN}/schools/{school.id}")
 
 
@@ -213,12 +222,18 @@ async def rotate_link(request: Request) -> Response:
 
 
 async def poster(request: Request) -> Response:
-    """Printable A4 posters, one a class (or one for the school), in the pupils' words."""
+    """Printable A4 posters, one a class (or one for the school), in the pupils' words; none
+    for a deactivated school, whose link does not open."""
     staff = await _administrator(request)
     school = await _school(request, staff)
-    url = await _current_url(request, school)
-    if url is None:
-        raise HTTPException(404, "no_link")
+    secret = request.app.state.settings.secret
+    try:
+        url = _entry_url(request, await call_domain(request, poster_token, school, secret))
+    except SchoolError as refused:
+        facts = _school_facts(request, school)
+        return await _view(
+            request, staff, "admin/school.html", facts, {"error": refused.reason}, 409
+        )
     classes = [line.strip()[:20] for line in request.query_params.get("classes", "").splitlines()]
     classes = [name for name in classes if name][:MAX_POSTER_CLASSES] or [""]
     # The poster is for pupils: their language and the school's reading level.
@@ -255,20 +270,20 @@ async def _role_and_school(request: Request, staff: Staff, form: FormData):
     return role, school
 
 
-async def _accounts_view(request, staff, context=None, status=200) -> Response:
-    context = {
+async def _accounts_facts(request: Request, staff: Staff) -> dict:
+    return {
         "accounts": await call_domain(request, staff_accounts, _school_scope(staff)),
         "roles": _roles(staff),
         "schools": await _schools_for(request, staff),
-        **(context or {}),
     }
-    return _render(request, staff, "admin/accounts.html", context, status)
 
 
 async def accounts_page(request: Request) -> Response:
     """The accounts, and a form to add one (at the school it was opened from, if any)."""
+    staff = await _administrator(request)
     draft = {"school": request.query_params.get("school", "")}
-    return await _accounts_view(request, await _administrator(request), {"draft": draft})
+    facts = _accounts_facts(request, staff)
+    return await _view(request, staff, "admin/accounts.html", facts, {"draft": draft})
 
 
 async def add_account(request: Request) -> Response:
@@ -285,32 +300,39 @@ async def add_account(request: Request) -> Response:
             password,
             role,
             school,
-            one(form, "display_name").strip() or None,
+            one(form, "display_name") or None,
             must_change_password=True,
             by=_actor(staff),
         )
-    except StaffError as error:
+    except Refused as error:
         context = {"error": error.reason, "draft": dict(form)}
-        return await _accounts_view(request, staff, context, 400)
+        facts = _accounts_facts(request, staff)
+        return await _view(request, staff, "admin/accounts.html", facts, context, 400)
     account = await call_domain(request, staff_account, added.id)
-    return await _account_view(request, staff, account, {"temporary_password": password})
+    facts = _account_facts(request, staff, account)
+    return await _view(
+        request, staff, "admin/account.html", facts, {"temporary_password": password}
+    )
 
 
-async def _account_view(request, staff, account, context=None, status=200) -> Response:
-    context = {
+async def _account_facts(request: Request, staff: Staff, account: StaffAccount) -> dict:
+    return {
         "account": account,
         "roles": _roles(staff),
         "schools": await _schools_for(request, staff),
         "two_factor": await call_domain(request, two_factor.is_enrolled, account.id),
-        "saved": request.query_params.get("saved"),
-        **(context or {}),
+        # Resets and role changes lock a person out, or let someone in as them: never one's
+        # own account, and a report reader's only by a city admin (the domain refuses too).
+        "may_change_access": account.id != staff.id and not city_admin_needed(account, staff.role),
     }
-    return _render(request, staff, "admin/account.html", context, status)
 
 
 async def account_page(request: Request) -> Response:
     staff = await _administrator(request)
-    return await _account_view(request, staff, await _account(request, staff))
+    account = await _account(request, staff)
+    return await _view(
+        request, staff, "admin/account.html", _account_facts(request, staff, account)
+    )
 
 
 async def _account_change(request: Request, change) -> Response:
@@ -320,7 +342,8 @@ async def _account_change(request: Request, change) -> Response:
     form = await staff_form(request)
     error = await change(staff, account, form)
     if error:
-        return await _account_view(request, staff, account, {"error": error}, 400)
+        facts = _account_facts(request, staff, account)
+        return await _view(request, staff, "admin/account.html", facts, {"error": error}, 400)
     return _saved(f"{ADMIN}/staff/{account.id}")
 
 
@@ -348,38 +371,48 @@ async def set_review(request: Request) -> Response:
     return await _account_change(request, change)
 
 
-async def reset_account_two_factor(request: Request) -> Response:
-    async def change(staff, account, form):
-        return await _change(request, two_factor.reset_two_factor, account.id, _actor(staff))
-
-    return await _account_change(request, change)
-
-
-async def reset_account_password(request: Request) -> Response:
-    """The temporary password is shown on this response only; it is stored as a hash."""
+async def _access_reset(request: Request, reset) -> Response:
+    """Reset an account's password or two-factor with `reset(db, staff_id, by)`; a temporary
+    password it returns is shown on this response only (it is stored as a hash)."""
     staff = await _administrator(request)
     account = await _account(request, staff)
     await staff_form(request)
-    password = await call_domain(request, reset_password, account.id, _actor(staff))
+    try:
+        password = await call_domain(request, reset, account.id, _actor(staff))
+    except Refused as error:
+        facts = _account_facts(request, staff, account)
+        return await _view(
+            request, staff, "admin/account.html", facts, {"error": error.reason}, 400
+        )
     account = await call_domain(request, staff_account, account.id)
-    return await _account_view(request, staff, account, {"temporary_password": password})
+    context = {"temporary_password": password, "saved": None if password else "1"}
+    facts = _account_facts(request, staff, account)
+    return await _view(request, staff, "admin/account.html", facts, context)
+
+
+async def reset_account_password(request: Request) -> Response:
+    return await _access_reset(request, reset_password)
+
+
+async def reset_account_two_factor(request: Request) -> Response:
+    """A lost phone. Where two-step login is required, the temporary password that lets the
+    person set it up again is shown on this response only."""
+    return await _access_reset(request, two_factor.reset_two_factor)
 
 
 # Topics and routing
 
 
-async def _topics_view(request, staff, context=None, status=200) -> Response:
-    context = {
+async def _topics_facts(request: Request) -> dict:
+    return {
         "topics": await call_domain(request, topics.all_topics),
         "recipients": await call_domain(request, topics.recipient_settings),
-        "saved": request.query_params.get("saved"),
-        **(context or {}),
     }
-    return _render(request, staff, "admin/topics.html", context, status)
 
 
 async def topics_page(request: Request) -> Response:
-    return await _topics_view(request, await _city_admin(request))
+    staff = await _city_admin(request)
+    return await _view(request, staff, "admin/topics.html", _topics_facts(request))
 
 
 async def _topic(request: Request) -> topics.Topic:
@@ -389,31 +422,30 @@ async def _topic(request: Request) -> topics.Topic:
     return found
 
 
-async def _topic_view(request, staff, topic, context=None, status=200) -> Response:
-    context = {
+async def _topic_facts(topic: topics.Topic) -> dict:
+    return {
         "topic": topic,
+        "other_languages": topics.OTHER_LABEL_LANGUAGES,
         "domains": topics.DOMAINS,
         "categories": topics.CATEGORIES,
         "recipient_slugs": RECIPIENTS,
         "urgencies": URGENCIES,
-        **(context or {}),
     }
-    return _render(request, staff, "admin/topic.html", context, status)
 
 
 async def topic_page(request: Request) -> Response:
     staff = await _city_admin(request)
-    return await _topic_view(request, staff, await _topic(request))
-
-
-async def save_topic(request: Request) -> Response:
-    staff = await _city_admin(request)
     topic = await _topic(request)
-    form = await staff_form(request)
-    changed = replace(
+    return await _view(request, staff, "admin/topic.html", _topic_facts(topic))
+
+
+def _edited_topic(topic: topics.Topic, form: FormData) -> topics.Topic:
+    """The topic as the form has it (the domain checks it)."""
+    return replace(
         topic,
         label_ja=one(form, "label_ja"),
         label_en=one(form, "label_en"),
+        labels={lang: one(form, f"label_{lang}") for lang in topics.OTHER_LABEL_LANGUAGES},
         icon=one(form, "icon"),
         domain=one(form, "domain"),
         category=one(form, "category"),
@@ -422,9 +454,19 @@ async def save_topic(request: Request) -> Response:
         position=one_int(form, "position"),
         active=one(form, "active") == "1",
     )
+
+
+async def save_topic(request: Request) -> Response:
+    staff = await _city_admin(request)
+    topic = await _topic(request)
+    changed = _edited_topic(topic, await staff_form(request))
     error = await _change(request, topics.update_topic, changed, _actor(staff))
     if error:
-        return await _topic_view(request, staff, changed, {"error": error}, 400)
+        context = {"error": error}
+        if error == "ruby_missing":
+            context["ruby_example"] = topics.furigana_example(changed.label_ja)
+        facts = _topic_facts(changed)
+        return await _view(request, staff, "admin/topic.html", facts, context, 400)
     return _saved(f"{ADMIN}/topics", "topic")
 
 
@@ -435,18 +477,41 @@ async def save_recipient(request: Request) -> Response:
     slug = request.path_params["slug"]
     error = await _change(request, topics.set_recipient, slug, offered, messaging, _actor(staff))
     if error:
-        return await _topics_view(request, staff, {"error": error}, 400)
+        facts = _topics_facts(request)
+        return await _view(request, staff, "admin/topics.html", facts, {"error": error}, 400)
     return _saved(f"{ADMIN}/topics", "recipients")
+
+
+def _as_pupil_sees_it(request: Request, template: str, context: dict, reading: str) -> Markup:
+    """A pupil template in the pupil's language and reading level (`context["language"]`),
+    for a staff page that stays in the staff member's own."""
+    language = i18n.current_language.set(context["language"])
+    level = i18n.current_reading.set(reading)
+    try:
+        html = request.app.state.templates.get_template(template).render(request=request, **context)
+    finally:
+        i18n.current_language.reset(language)
+        i18n.current_reading.reset(level)
+    return Markup(html)
 
 
 async def topics_preview(request: Request) -> Response:
     """The pupil's topic screen as a pupil of the chosen language and reading level sees it."""
     staff = await _city_admin(request)
-    reading = request.query_params.get("reading")
-    i18n.current_language.set(i18n.choose_language(request.query_params.get("language")))
-    i18n.current_reading.set(reading if reading in READINGS else "ruby")
-    context = {"topics": await call_domain(request, topics.active_topics)}
-    return _render(request, staff, "admin/preview.html", context)
+    language = i18n.choose_language(request.query_params.get("language"), i18n.PUPIL_LANGUAGES)
+    reading = i18n.reading_for(language, request.query_params.get("reading"), "ruby")
+
+    async def facts() -> dict:
+        shown = {"topics": await call_domain(request, topics.active_topics), "language": language}
+        return {
+            "preview": _as_pupil_sees_it(request, "pupil/_topics.html", shown, reading),
+            "pupil_language": language,
+            "pupil_languages": i18n.PUPIL_LANGUAGES,
+            "readings": READINGS,
+            "reading": reading,
+        }
+
+    return await _view(request, staff, "admin/preview.html", facts())
 
 
 # City settings
@@ -459,11 +524,14 @@ def _dates(text: str) -> list[date]:
         raise SettingError("dates are written like 2026-12-29", "dates_invalid") from error
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 def _number(form: FormData, name: str, reason: str) -> int:
-    try:
-        return int(one(form, name))
-    except ValueError as error:
-        raise SettingError(f"{name} must be a whole number", reason) from error
+    text = one(form, name).strip()
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise SettingError(f"{name} must be a whole number", reason)
+    return int(text)
 
 
 def _checklist(text: str) -> list[dict[str, str]]:
@@ -484,7 +552,8 @@ def _weekdays(form: FormData) -> list[int]:
         raise HTTPException(400, "bad_form") from error
 
 
-# Each settings section: the domain function that saves it, with what it takes from the form.
+# Each settings section: the domain function that saves it, with what it takes from the form
+# (the admin comes last).
 SETTING_SECTIONS = {
     "hours": lambda form: (
         hours.set_centre_hours,
@@ -506,7 +575,19 @@ SETTING_SECTIONS = {
         settings.set_retention_years,
         _number(form, "retention_years", "retention_range"),
     ),
+    "legal_hold": lambda form: (
+        retention.set_legal_hold,
+        _number(form, "report", "no_such_report"),
+        one(form, "hold") == "1",
+    ),
     "mail": lambda form: (settings.set_mail_from, one(form, "mail_from")),
+    "mail_server": lambda form: (
+        notifications.set_mail_server,
+        one(form, "smtp_host").strip(),
+        _number(form, "smtp_port", "mail_server_invalid"),
+        one(form, "smtp_starttls") == "1",
+        one(form, "smtp_user").strip(),
+    ),
     "danger_words": lambda form: (
         settings.set_danger_words,
         one(form, "danger_words").splitlines(),
@@ -518,34 +599,20 @@ SETTING_SECTIONS = {
 }
 
 
-def _city_settings(db) -> dict:
-    keys = ("centre_hours", "centre_holidays", "overdue_minutes", "retention_years", "mail_from")
-    values = {key: settings.get_setting(db, key) for key in keys}
-    values["danger_words"] = settings.get_setting(db, "danger_words", [])
-    values["emergency_checklist"] = settings.get_setting(db, "emergency_checklist", [])
-    centre = hours.centre_hours(db)
-    this_year = utc_now().astimezone(hours.city_zone(db)).year
-    values["public_holidays"] = [
-        (day, name, centre.is_holiday(day))
-        for year in (this_year, this_year + 1)
-        for day, name in hours.public_holidays(year)
-    ]
-    return values
-
-
-async def _settings_view(request, staff, context=None, status=200) -> Response:
-    context = {
-        "values": await call_domain(request, _city_settings),
+async def _settings_facts(request: Request) -> dict:
+    return {
+        "values": await call_domain(request, settings.city_settings),
+        "public_holidays": await call_domain(request, hours.holiday_calendar),
+        "legal_holds": await call_domain(request, retention.legal_holds),
+        "password_variable": notifications.PASSWORD_VARIABLE,
         "urgencies": URGENCIES,
-        "saved": request.query_params.get("saved"),
         "draft": {},
-        **(context or {}),
     }
-    return _render(request, staff, "admin/settings.html", context, status)
 
 
 async def settings_page(request: Request) -> Response:
-    return await _settings_view(request, await _city_admin(request))
+    staff = await _city_admin(request)
+    return await _view(request, staff, "admin/settings.html", _settings_facts(request))
 
 
 async def save_settings(request: Request) -> Response:
@@ -557,42 +624,64 @@ async def save_settings(request: Request) -> Response:
     try:
         fn, *args = SETTING_SECTIONS[section](form)
         await call_domain(request, fn, *args, _actor(staff))
-    except SettingError as error:
-        context = {"error": error.reason, "section": section, "draft": dict(form)}
-        return await _settings_view(request, staff, context, 400)
+    except (Refused, retention.RetentionError) as error:
+        # A legal hold is refused only for a report that does not exist.
+        reason = getattr(error, "reason", "no_such_report")
+        context = {"error": reason, "section": section, "draft": dict(form)}
+        facts = _settings_facts(request)
+        return await _view(request, staff, "admin/settings.html", facts, context, 400)
     return RedirectResponse(f"{ADMIN}/settings?saved={section}#{section}", status_code=303)
 
 
 # The admin log
 
 
+def _logged_value(text: str | None):
+    """A logged value as it was saved (JSON where it was not plain text), for the page to
+    show in words."""
+    try:
+        return json.loads(text) if text else text
+    except ValueError:
+        return text
+
+
 async def log_page(request: Request) -> Response:
     staff = await _administrator(request)
-    entries = await call_domain(request, log_entries, _school_scope(staff))
-    return _render(request, staff, "admin/log.html", {"entries": entries})
+
+    async def facts() -> dict:
+        entries = await call_domain(request, log_entries, _school_scope(staff))
+        return {
+            "entries": [
+                (entry, _logged_value(entry.old_value), _logged_value(entry.new_value))
+                for entry in entries
+            ],
+            "urgencies": URGENCIES,
+        }
+
+    return await _view(request, staff, "admin/log.html", facts())
 
 
 routes = [
     Route(ADMIN, home),
     Route(f"{ADMIN}/schools", schools_page, methods=["GET"]),
     Route(f"{ADMIN}/schools", new_school, methods=["POST"]),
-    Route(f"{ADMIN}/schools/{{school_id:int}}", school_page, methods=["GET"]),
-    Route(f"{ADMIN}/schools/{{school_id:int}}", save_school, methods=["POST"]),
-    Route(f"{ADMIN}/schools/{{school_id:int}}/active", school_active, methods=["POST"]),
-    Route(f"{ADMIN}/schools/{{school_id:int}}/link", rotate_link, methods=["POST"]),
-    Route(f"{ADMIN}/schools/{{school_id:int}}/poster", poster),
+    Route(f"{ADMIN}/schools/{{school_id:id}}", school_page, methods=["GET"]),
+    Route(f"{ADMIN}/schools/{{school_id:id}}", save_school, methods=["POST"]),
+    Route(f"{ADMIN}/schools/{{school_id:id}}/active", school_active, methods=["POST"]),
+    Route(f"{ADMIN}/schools/{{school_id:id}}/link", rotate_link, methods=["POST"]),
+    Route(f"{ADMIN}/schools/{{school_id:id}}/poster", poster),
     Route(f"{ADMIN}/staff", accounts_page, methods=["GET"]),
     Route(f"{ADMIN}/staff", add_account, methods=["POST"]),
-    Route(f"{ADMIN}/staff/{{staff_id:int}}", account_page, methods=["GET"]),
-    Route(f"{ADMIN}/staff/{{staff_id:int}}", save_role, methods=["POST"]),
-    Route(f"{ADMIN}/staff/{{staff_id:int}}/active", set_account_active, methods=["POST"]),
-    Route(f"{ADMIN}/staff/{{staff_id:int}}/review", set_review, methods=["POST"]),
-    Route(f"{ADMIN}/staff/{{staff_id:int}}/password", reset_account_password, methods=["POST"]),
-    Route(f"{ADMIN}/staff/{{staff_id:int}}/two-factor", reset_account_two_factor, methods=["POST"]),
+    Route(f"{ADMIN}/staff/{{staff_id:id}}", account_page, methods=["GET"]),
+    Route(f"{ADMIN}/staff/{{staff_id:id}}", save_role, methods=["POST"]),
+    Route(f"{ADMIN}/staff/{{staff_id:id}}/active", set_account_active, methods=["POST"]),
+    Route(f"{ADMIN}/staff/{{staff_id:id}}/review", set_review, methods=["POST"]),
+    Route(f"{ADMIN}/staff/{{staff_id:id}}/password", reset_account_password, methods=["POST"]),
+    Route(f"{ADMIN}/staff/{{staff_id:id}}/two-factor", reset_account_two_factor, methods=["POST"]),
     Route(f"{ADMIN}/topics", topics_page),
     Route(f"{ADMIN}/topics/preview", topics_preview),
-    Route(f"{ADMIN}/topics/{{topic_id:int}}", topic_page, methods=["GET"]),
-    Route(f"{ADMIN}/topics/{{topic_id:int}}", save_topic, methods=["POST"]),
+    Route(f"{ADMIN}/topics/{{topic_id:id}}", topic_page, methods=["GET"]),
+    Route(f"{ADMIN}/topics/{{topic_id:id}}", save_topic, methods=["POST"]),
     Route(f"{ADMIN}/recipients/{{slug}}", save_recipient, methods=["POST"]),
     Route(f"{ADMIN}/settings", settings_page),
     Route(f"{ADMIN}/settings/{{section}}", save_settings, methods=["POST"]),

@@ -19,7 +19,8 @@ from school_report.migrations import migrate
 from web import account, admin, cases, hand_overs, notifications, pupil, staff, statistics
 from web.config import Settings
 from web.database import ConnectionPerThread, call_domain, limit_worker_threads
-from web.security import SecurityHeaders, security_headers
+from web.logs import redact_server_logs, redacted
+from web.security import SecurityHeaders, security_headers, served_over_https
 from web.templating import STATIC, create_environment, is_htmx, render
 
 log = logging.getLogger("school_report.web")
@@ -49,15 +50,14 @@ async def error_page(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     reason = exc.detail if isinstance(exc, HTTPException) else "server_error"
     if status == 500:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s", request.method, redacted(request.url.path))
     template = "_error.html" if is_htmx(request) else "error.html"
     response = render(request, template, {"status": status, "reason": reason}, status)
     if is_htmx(request):
         response.headers["HX-Retarget"] = "#main"
     if status == 500:
-        response.headers.update(
-            security_headers(request.url.path, request.app.state.settings.https)
-        )
+        https = served_over_https(request.scope, request.app.state.settings.https)
+        response.headers.update(security_headers(request.url.path, https))
     return response
 
 
@@ -75,6 +75,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> Starlette:
+    redact_server_logs()
     db = connect(settings.db_path)
     migrate(db)
     zone = city_zone(db)

@@ -22,7 +22,7 @@ from school_report.staff import Staff
 from web import i18n
 from web.database import call_domain
 from web.forms import one, whole_number
-from web.staff import _render, _report, _report_view, current_staff, staff_form
+from web.staff import current_staff, render_staff, report_or_404, report_view, staff_form
 from web.templating import is_htmx
 
 NO_INBOX_ROLES = ("admin", "school_admin")
@@ -84,9 +84,9 @@ async def inbox(request: Request) -> Response:
         "pending": await call_domain(request, cases.pending_replies, staff),
     }
     if is_htmx(request):
-        return _render(request, staff, "staff/_inbox_rows.html", context)
+        return render_staff(request, staff, "staff/_inbox_rows.html", context)
     context["colleagues"] = await call_domain(request, cases.colleagues, staff)
-    return _render(request, staff, "staff/inbox.html", context)
+    return render_staff(request, staff, "staff/inbox.html", context)
 
 
 async def _centre_staff(request: Request) -> Staff:
@@ -101,13 +101,13 @@ async def watch_list(request: Request) -> Response:
     filters = triage.QueueFilter(watch=True, page=_page_number(request.query_params))
     queue = await call_domain(request, triage.queue, staff, filters)
     context = {"queue": queue, "pages": _pages(request, queue)}
-    return _render(request, staff, "staff/watch.html", context)
+    return render_staff(request, staff, "staff/watch.html", context)
 
 
 async def coordination_log(request: Request) -> Response:
     staff = await _centre_staff(request)
     entries = await call_domain(request, cases.coordination_log, staff)
-    return _render(request, staff, "staff/coordination.html", {"entries": entries})
+    return render_staff(request, staff, "staff/coordination.html", {"entries": entries})
 
 
 # The case panel beside a report
@@ -205,7 +205,7 @@ ACTIONS: dict[str, Action] = {
 async def case_action(request: Request) -> Response:
     """One change to a case. htmx gets the case panel back; a plain form, the report page."""
     staff = await current_staff(request)
-    report = await _report(request, staff)
+    report = await report_or_404(request, staff)
     action = ACTIONS.get(request.path_params["action"])
     if action is None:
         raise HTTPException(404, "not_found")
@@ -219,7 +219,7 @@ async def case_action(request: Request) -> Response:
         context["drafts"] = {name: one(form, name) for name in form if name != "csrf_token"}
         return await _case_view(request, staff, report, context, status=400)
     if is_htmx(request) and request.path_params["action"] != "approve":
-        return await _case_view(request, staff, await _report(request, staff))
+        return await _case_view(request, staff, await report_or_404(request, staff))
     anchor = "latest" if request.path_params["action"] == "approve" else "case-work"
     return RedirectResponse(f"/staff/reports/{report.id}#{anchor}", status_code=303)
 
@@ -231,8 +231,8 @@ async def _case_view(request, staff, report, context=None, status=200) -> Respon
             "case": await call_domain(request, case_file, staff, report),
             **(context or {}),
         }
-        return _render(request, staff, "staff/_case_work.html", context, status)
-    return await _report_view(request, staff, report, context, status)
+        return render_staff(request, staff, "staff/_case_work.html", context, status)
+    return await report_view(request, staff, report, context, status)
 
 
 # The weekly case review (支援方針会議)
@@ -262,7 +262,7 @@ async def _review(request: Request, template: str) -> Response:
         "next_week": week + timedelta(days=7),
         "rows": await call_domain(request, case_review.weekly_review, staff, week),
     }
-    return _render(request, staff, template, context)
+    return render_staff(request, staff, template, context)
 
 
 async def weekly_review(request: Request) -> Response:
@@ -331,5 +331,5 @@ routes = [
     Route("/staff/weekly", weekly_review),
     Route("/staff/weekly/print", weekly_review_print),
     Route("/staff/weekly.csv", weekly_review_csv),
-    Route("/staff/reports/{report_id:int}/case/{action}", case_action, methods=["POST"]),
+    Route("/staff/reports/{report_id:id}/case/{action}", case_action, methods=["POST"]),
 ]

@@ -1,26 +1,43 @@
 """Cross-site request forgery: one mechanism, two checks.
 
-Every unsafe request must come from this site (Origin, or Sec-Fetch-Site where a browser sends
-no Origin). A staff form must also carry a token bound to the staff session, so even a page of
-this site's origin that was not served to that session cannot post as them.
+Every unsafe request must come from this site: its Origin is this site's, or, where a browser
+sends `Origin: null` (a form posted under Referrer-Policy no-referrer), Sec-Fetch-Site says
+same-origin. A request with neither header is refused: every browser still in use sends one on
+a post, so what sends neither is a script, which needs no forgery. "This site" is
+SCHOOL_REPORT_BASE_URL once it is set (so a name pointed at the server by DNS rebinding is
+another site); with the development default it is the address the request was sent to.
+
+A staff form must also carry a token bound to the staff session, so even a page of this site's
+origin that was not served to that session cannot post as them. The login and language forms
+have no session to bind a token to: for them the origin check is the whole defence (SECURITY.md).
 """
 
 import hashlib
 import hmac
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+from web.config import Settings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def this_site(request: Request) -> str:
+    """The origin forms must come from: the configured base URL's, else the request's own."""
+    base_url = request.app.state.settings.base_url
+    if base_url == Settings.base_url:  # not configured: a development server
+        return f"{request.url.scheme}://{request.url.netloc}"
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def same_origin(request: Request) -> bool:
-    """With Referrer-Policy no-referrer a browser sends `Origin: null` on a form post, so
-    Sec-Fetch-Site decides then; a client that sends neither header is not a browser, and a
-    forged request needs a victim's browser."""
     origin = request.headers.get("origin")
-    if origin not in (None, "null"):
-        return origin == f"{request.url.scheme}://{request.url.netloc}"
-    return request.headers.get("sec-fetch-site", "same-origin") in {"same-origin", "none"}
+    fetch_site = request.headers.get("sec-fetch-site")
+    if origin is not None and origin != "null":
+        return origin == this_site(request) and fetch_site in (None, "same-origin")
+    return fetch_site == "same-origin"
 
 
 def token_for(request: Request, session_token: str) -> str:

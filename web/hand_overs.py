@@ -7,14 +7,14 @@ from starlette.routing import Route
 from school_report import hand_overs
 from web.database import call_domain
 from web.forms import one
-from web.staff import _report, _report_view, current_staff, staff_form
+from web.staff import current_staff, report_or_404, report_view, staff_form
 
 FIELDS = ("to_recipient", "pupil_consent", "legal_duty", "reason", "shares", "summary")
 
 
 async def hand_over(request: Request) -> Response:
     staff = await current_staff(request)
-    report = await _report(request, staff)
+    report = await report_or_404(request, staff)
     form = await staff_form(request)
     draft = {name: one(form, name) for name in FIELDS}
     try:
@@ -32,8 +32,8 @@ async def hand_over(request: Request) -> Response:
         )
     except hand_overs.HandOverRefused as error:
         context = {"hand_over_error": error.reason, "hand_over_draft": draft}
-        return await _report_view(request, staff, report, context, status=400)
+        return await report_view(request, staff, report, context, status=400)
     return RedirectResponse(f"/staff/reports/{report.id}#hand-over", status_code=303)
 
 
-routes = [Route("/staff/reports/{report_id:int}/hand-over", hand_over, methods=["POST"])]
+routes = [Route("/staff/reports/{report_id:id}/hand-over", hand_over, methods=["POST"])]

@@ -20,6 +20,8 @@ from babel.messages.pofile import read_po
 from markupsafe import Markup, escape
 
 from school_report import reports
+from school_report.migrations import READINGS
+from school_report.text import KANJI, RUBY_MARK
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 PUPIL_LANGUAGES = reports.LANGUAGES
@@ -43,7 +45,6 @@ SPEECH_TAGS = {
     "vi": "vi-VN",
     "fil": "fil-PH",
 }
-READINGS = ("kana", "ruby", "plain")
 # The kanji Japanese pupils learn in grades 1 and 2 (学年別漢字配当表).
 EARLY_KANJI = frozenset(
     "一右雨円王音下火花貝学気九休玉金空月犬見五口校左三山子四糸字耳七車手十出女小上森人水正生青"
@@ -56,9 +57,6 @@ EARLY_KANJI = frozenset(
 
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 current_reading: ContextVar[str] = ContextVar("current_reading", default="plain")
-
-RUBY_MARK = re.compile(r"\{([^|{}]+)\|([^|{}]+)\}")
-KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々]")
 
 
 @cache

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from school_report import notifications
 from web.database import call_domain
 from web.forms import one
-from web.staff import _render, current_staff, staff_form
+from web.staff import current_staff, render_staff, staff_form
 
 log = logging.getLogger("school_report.mail")
 
@@ -37,7 +37,7 @@ def _page(request, staff, settings, error=None, saved=False) -> Response:
         "error": error,
         "saved": saved,
     }
-    return _render(request, staff, "staff/notifications.html", context, 400 if error else 200)
+    return render_staff(request, staff, "staff/notifications.html", context, 400 if error else 200)
 
 
 async def save_settings(request: Request) -> Response:

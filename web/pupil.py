@@ -4,6 +4,7 @@ is posted there and swapped in, so a tablet's history shows one neutral entry an
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -14,12 +15,12 @@ from starlette.routing import Route
 
 from school_report import hand_overs, reports
 from school_report.clock import utc_now
-from school_report.codes import ReturnCode
+from school_report.codes import ReturnCode, parse_return_code
 from school_report.hours import centre_is_open, next_centre_opening
+from school_report.pupil_sessions import open_pupil_session, pupil_session_report
 from school_report.routing import RouteRefused, centre_answers, check_route, recipient_choices
 from school_report.schools import School, school_for_entry_token
-from school_report.submission_limits import may_submit_report
-from school_report.topics import active_topic, active_topics
+from school_report.topics import active_topic, active_topics, pupil_messaging
 from web import i18n
 from web.database import call_domain
 from web.forms import one, one_int, read_form
@@ -85,7 +86,9 @@ async def step(request: Request) -> Response:
     school = await _school(request)
     form = await read_form(request)
     state = _pupil_state(request, school)
-    handler = STEPS.get(one(form, "step"))
+    # The header's language and reading buttons send the step's own form (see pupil/_form.html).
+    is_switch = "language" in form or "reading" in form
+    handler = switch if is_switch else STEPS.get(one(form, "step"))
     if handler is None or one(form, HONEYPOT):
         raise HTTPException(400, "bad_form")
     try:
@@ -99,7 +102,8 @@ async def step(request: Request) -> Response:
 async def _redo(request: Request, school: School, form: FormData, reason: str):
     """The step to show again, with the pupil's words kept, when what they sent was refused."""
     if one(form, "step") == "write":
-        name, context = await _thread_context(request, read_pupil_state(request).report_id)
+        report_id = await _opened_report(request, read_pupil_state(request))
+        name, context = await _thread_context(request, report_id)
         return name, {**context, "error": reason, "draft": one(form, "body")}
     if one(form, "step") in {"message", "send"}:
         _, context = await _message_form(request, form)
@@ -111,17 +115,15 @@ async def show_start(request, school, state, form):
     return "start", {}
 
 
-async def choose_language(request, school, state, form):
-    state.language = i18n.choose_language(one(form, "language"), i18n.PUPIL_LANGUAGES)
-    _use_language(school, state)
-    return "start", {}
-
-
-async def choose_reading(request, school, state, form):
+async def switch(request, school, state, form):
+    """A new language or reading level: the pupil stays on the step they were on, with what
+    they had typed, now in the new words."""
+    if "language" in form:
+        state.language = i18n.choose_language(one(form, "language"), i18n.PUPIL_LANGUAGES)
     if one(form, "reading") in i18n.READINGS:
         state.reading = one(form, "reading")
     _use_language(school, state)
-    return "start", {}
+    return await AGAIN.get(one(form, "here") or "", show_start)(request, school, state, form)
 
 
 async def show_topics(request, school, state, form):
@@ -133,7 +135,9 @@ async def choose_topic(request, school, state, form):
     if topic is None:
         raise HTTPException(400, "bad_form")
     choices = await call_domain(request, recipient_choices, topic)
-    return "recipient", {"topic": topic, "choices": choices}
+    offered = [choice.slug for choice in choices]
+    chosen = one(form, "recipient") if one(form, "recipient") in offered else offered[0]
+    return "recipient", {"topic": topic, "choices": choices, "chosen": chosen}
 
 
 async def _route(request: Request, form: FormData):
@@ -147,19 +151,22 @@ async def _route(request: Request, form: FormData):
 
 async def _message_form(request: Request, form: FormData):
     topic, recipient = await _route(request, form)
-    centre_closed = recipient.slug == "centre" and not await call_domain(
-        request, centre_is_open, utc_now()
-    )
     context = {
         "topic": topic,
         "recipient": recipient,
         "draft": {name: one(form, name) for name in ("body", "grade", "class_name", "pupil_name")},
         "submission_key": one(form, "submission_key") or secrets.token_urlsafe(16),
-        "centre_opens": await call_domain(request, next_centre_opening, utc_now())
-        if centre_closed
-        else None,
+        "centre_opens": await _centre_opens(request) if recipient.slug == "centre" else None,
     }
     return "message", context
+
+
+async def _centre_opens(request: Request) -> datetime | None:
+    """When the centre next opens, while it is closed (None while it is open)."""
+    now = utc_now()
+    if await call_domain(request, centre_is_open, now):
+        return None
+    return await call_domain(request, next_centre_opening, now)
 
 
 async def choose_recipient(request, school, state, form):
@@ -176,8 +183,6 @@ async def send_report(request, school, state, form):
     topic, recipient = await _route(request, form)
     if not one(form, "submission_key"):  # every form carries one; without it replays pass
         raise HTTPException(400, "bad_form")
-    if not await call_domain(request, may_submit_report, school):
-        raise reports.SubmissionError("too_many_reports")
     code = await call_domain(
         request,
         reports.submit_report,
@@ -191,45 +196,69 @@ async def send_report(request, school, state, form):
         pupil_name=one(form, "pupil_name"),
         language=state.language,
     )
-    return "sent", {"code": code.words(state.language), "recipient": recipient}
+    return "sent", {"code": code.words(state.language), "recipient": recipient, "topic": topic}
+
+
+async def show_sent(request, school, state, form):
+    """The secret words again after a language switch, in the new language's words."""
+    topic, recipient = await _route(request, form)
+    code = parse_return_code(one(form, "code") or "")
+    if code is None:
+        raise HTTPException(400, "bad_form")
+    return "sent", {"code": code.words(state.language), "recipient": recipient, "topic": topic}
 
 
 async def show_code_form(request, school, state, form):
-    return "enter_code", {}
+    return "enter_code", {"pending": one(form, "pending"), "typed_code": one(form, "code")}
 
 
 async def open_thread(request, school, state, form):
-    attempts = await call_domain(request, reports.code_attempts_state, school)
-    if attempts == "refused":
+    tried = await call_domain(request, reports.try_return_code, school, one(form, "code"))
+    if tried.attempts == "refused":
         return "enter_code", {"error": "code_refused"}
-    report_id = await call_domain(request, reports.find_report_by_code, school, one(form, "code"))
-    if report_id is None:
-        if attempts == "slow":
+    if tried.report_id is None:
+        if tried.attempts == "slow":
             await asyncio.sleep(SLOW_DOWN_SECONDS)
         return "enter_code", {"error": "code_wrong", "pending": one(form, "pending")}
-    state.report_id = report_id
+    state.thread = await call_domain(request, open_pupil_session, tried.report_id)
     if one(form, "pending"):
         # What the pupil wrote before their session ran out is sent now, not lost.
         return await write_message(request, school, state, form, one(form, "pending"))
-    return await _thread_context(request, report_id)
+    return await _thread_context(request, tried.report_id)
+
+
+async def _opened_report(request: Request, state: PupilState) -> int | None:
+    """The report whose thread the pupil's code opened, while their session lasts."""
+    return await call_domain(request, pupil_session_report, state.thread)
 
 
 async def _thread_context(request: Request, report_id: int | None):
     report = report_id and await call_domain(request, reports.pupil_report, report_id)
     if not report:
         return "enter_code", {"error": "session_ended"}
+    centre = await call_domain(request, centre_answers, report.id)
     return "thread", {
         "report": report,
         "messages": await call_domain(request, reports.thread, report.id, for_pupil=True),
         "may_write": await call_domain(request, reports.pupil_may_write, report),
+        "messaging": await call_domain(request, pupil_messaging, report.id),
         "hand_overs": await call_domain(request, hand_overs.pupil_notices, report.id),
-        "may_keep_from_school": await call_domain(request, centre_answers, report.id),
+        "may_keep_from_school": centre,
+        "centre_opens": await _centre_opens(request) if centre else None,
     }
+
+
+async def show_thread(request, school, state, form):
+    """The thread again after a language switch, with what the pupil was writing."""
+    name, context = await _thread_context(request, await _opened_report(request, state))
+    kept = {"draft": one(form, "body"), "pending": one(form, "body")}
+    return name, {**context, **kept, "keep_from_school": one(form, "keep_from_school") == "1"}
 
 
 async def write_message(request, school, state, form, body: str | None = None):
     body = one(form, "body") if body is None else body
-    report = state.report_id and await call_domain(request, reports.pupil_report, state.report_id)
+    report_id = await _opened_report(request, state)
+    report = report_id and await call_domain(request, reports.pupil_report, report_id)
     if not report or report.school_id != school.id:
         return "enter_code", {"error": "session_ended", "pending": body}
     keep = one(form, "keep_from_school") == "1"
@@ -240,8 +269,8 @@ async def write_message(request, school, state, form, body: str | None = None):
 
 STEPS: dict[str, Step] = {
     "start": show_start,
-    "language": choose_language,
-    "reading": choose_reading,
+    "language": switch,
+    "reading": switch,
     "topics": show_topics,
     "topic": choose_topic,
     "recipient": choose_recipient,
@@ -251,6 +280,19 @@ STEPS: dict[str, Step] = {
     "code": show_code_form,
     "open": open_thread,
     "write": write_message,
+}
+
+
+# The step a pupil was on (its form's `here`), shown again after a language or reading switch.
+AGAIN: dict[str, Step] = {
+    "start": show_start,
+    "topics": show_topics,
+    "recipient": choose_topic,
+    "message": choose_recipient,
+    "confirm": review_message,
+    "sent": show_sent,
+    "enter_code": show_code_form,
+    "thread": show_thread,
 }
 
 

@@ -1,5 +1,7 @@
 """Headers every response carries, and no-store on every page (pages show reports and codes;
-only versioned static files may be cached)."""
+only versioned static files may be cached). HSTS and Secure cookies go with HTTPS: the service's
+own address (`Settings.https`) or, behind a reverse proxy whose address uvicorn trusts
+(`school-admin serve --proxy-headers --forwarded-allow-ips PROXY_IP`), the scheme it forwards."""
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +18,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
     ]
 )
+
+
+def served_over_https(scope: Scope, https: bool) -> bool:
+    """`https` is the setting; uvicorn puts a trusted proxy's X-Forwarded-Proto in the scope
+    (and ignores the header from anyone else)."""
+    return https or scope.get("scheme") == "https"
 
 
 def security_headers(path: str, https: bool) -> dict[str, str]:
@@ -47,7 +55,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(scope["path"], self.https)
+        extra = security_headers(scope["path"], served_over_https(scope, self.https))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

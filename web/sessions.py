@@ -4,9 +4,11 @@
   it at any time (logout, disabling an account, idle and absolute timeouts).
 - login pending: between a right password and the second-factor code, a signed cookie naming
   the staff member, valid for 5 minutes; no session exists until the code is typed.
-- pupil: nothing on the server; a signed, timestamped cookie with the pupil's language and,
-  after they typed their return code, which thread they may read. It dies after 3 minutes idle
-  and with the browser (no Max-Age), and quick exit deletes it.
+- pupil: a signed, timestamped cookie with the pupil's language and, after they typed their
+  return code, an opaque handle for the thread they may read (`school_report.pupil_sessions`
+  knows which report it opens; the cookie never names it, so a teacher holding the tablet who
+  decodes the cookie learns nothing). Cookie and handle die after 3 minutes idle (Max-Age too,
+  so the browser drops it as well), and quick exit deletes the cookie.
 """
 
 from dataclasses import asdict, dataclass
@@ -15,9 +17,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from school_report.pupil_sessions import PUPIL_IDLE_SECONDS
+from web.security import served_over_https
+
 STAFF_COOKIE = "staff_session"
 PUPIL_COOKIE = "pupil_session"
-PUPIL_IDLE_SECONDS = 180
 
 
 @dataclass
@@ -25,7 +29,8 @@ class PupilState:
     language: str = "ja"
     # The reading level the pupil chose (web.i18n.READINGS); None keeps their school's.
     reading: str | None = None
-    report_id: int | None = None
+    # The handle of the thread their code opened (`school_report.pupil_sessions`).
+    thread: str | None = None
     school_id: int | None = None
 
 
@@ -34,14 +39,22 @@ def _serializer(request: Request, namespace: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=f"school-report.{namespace}")
 
 
-def _set_cookie(request: Request, response: Response, name: str, value: str, path: str) -> None:
+def _set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    path: str,
+    max_age: int | None = None,
+) -> None:
     response.set_cookie(
         name,
         value,
+        max_age=max_age,
         path=path,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.https,
+        secure=served_over_https(request.scope, request.app.state.settings.https),
     )
 
 
@@ -76,7 +89,7 @@ def read_pupil_state(request: Request) -> PupilState:
 def write_pupil_state(request: Request, response: Response, state: PupilState) -> None:
     """Sign the state afresh, which also restarts its idle clock."""
     value = _serializer(request, "pupil").dumps(asdict(state))
-    _set_cookie(request, response, PUPIL_COOKIE, value, "/p/")
+    _set_cookie(request, response, PUPIL_COOKIE, value, "/p/", max_age=PUPIL_IDLE_SECONDS)
 
 
 def forget_pupil(response: Response) -> None:

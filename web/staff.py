@@ -7,11 +7,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import hand_overs, reports
+from school_report import cases, hand_overs, reports
 from school_report.case_file import case_file
 from school_report.cases import NotAllowed, send_reply
 from school_report.routing import answers_report
 from school_report.staff import Staff, staff_for_session
+from school_report.topics import pupil_messaging
 from school_report.two_factor import unfinished_login_step
 from web import i18n
 from web.csrf import token_for, token_is_valid
@@ -21,6 +22,9 @@ from web.sessions import read_staff_token
 from web.templating import render
 
 LANGUAGE_COOKIE = "staff_language"
+# Sent by a page that refreshes itself (the inbox, every 10 s): no sign that anyone is there,
+# so it does not keep the session from ending when idle.
+BACKGROUND_POLL_HEADER = "x-background-poll"
 
 
 class LoginRequired(Exception):
@@ -45,7 +49,8 @@ async def current_staff(request: Request, *, login_finished: bool = True) -> Sta
     `login_finished=False`; every other page sends them there first."""
     _use_staff_language(request)
     token = read_staff_token(request)
-    staff = token and await call_domain(request, staff_for_session, token)
+    activity = request.headers.get(BACKGROUND_POLL_HEADER) != "1"
+    staff = token and await call_domain(request, staff_for_session, token, activity=activity)
     if not staff:
         raise LoginRequired
     request.state.staff_token = token
@@ -64,7 +69,8 @@ async def staff_form(request: Request) -> FormData:
     return form
 
 
-def _render(request: Request, staff: Staff, template: str, context: dict, status=200):
+def render_staff(request: Request, staff: Staff, template: str, context: dict, status=200):
+    """A staff page: the template gets the staff member and this session's CSRF token."""
     context = {
         **context,
         "staff": staff,
@@ -89,7 +95,8 @@ async def choose_language(request: Request) -> Response:
     return response
 
 
-async def _report(request: Request, staff: Staff) -> reports.Report:
+async def report_or_404(request: Request, staff: Staff) -> reports.Report:
+    """The report of the address, if it is in this staff member's inbox; else 404."""
     report = await call_domain(
         request, reports.report_for_staff, staff, request.path_params["report_id"]
     )
@@ -100,14 +107,15 @@ async def _report(request: Request, staff: Staff) -> reports.Report:
 
 async def report_page(request: Request) -> Response:
     staff = await current_staff(request)
-    report = await _report(request, staff)
+    report = await report_or_404(request, staff)
     # Read by those who answer: a school reading what it referred leaves it unread for the centre.
     if report.staff_unread and await call_domain(request, answers_report, staff, report.id):
         await call_domain(request, reports.mark_read, report)
-    return await _report_view(request, staff, report)
+    return await report_view(request, staff, report)
 
 
-async def _report_view(request, staff, report, context=None, status=200) -> Response:
+async def report_view(request, staff, report, context=None, status=200) -> Response:
+    """The report page: the thread, the case panel and the hand-over panel."""
     context = {
         "report": report,
         "messages": await call_domain(
@@ -115,20 +123,21 @@ async def _report_view(request, staff, report, context=None, status=200) -> Resp
         ),
         "hand_over": await call_domain(request, hand_overs.hand_over_panel, staff, report),
         "case": await call_domain(request, case_file, staff, report),
+        "messaging": await call_domain(request, pupil_messaging, report.id),
         **(context or {}),
     }
-    return _render(request, staff, "staff/report.html", context, status)
+    return render_staff(request, staff, "staff/report.html", context, status)
 
 
 async def reply(request: Request) -> Response:
     staff = await current_staff(request)
-    report = await _report(request, staff)
+    report = await report_or_404(request, staff)
     form = await staff_form(request)
     try:
         await call_domain(request, send_reply, staff, report, one(form, "body"))
     except reports.SubmissionError as error:
         context = {"error": error.reason, "draft": one(form, "body")}
-        return await _report_view(request, staff, report, context, status=400)
+        return await report_view(request, staff, report, context, status=400)
     except NotAllowed as refused:
         raise HTTPException(403, refused.reason) from refused
     return RedirectResponse(f"/staff/reports/{report.id}#latest", status_code=303)
@@ -136,15 +145,18 @@ async def reply(request: Request) -> Response:
 
 async def mark_unread(request: Request) -> Response:
     staff = await current_staff(request)
-    report = await _report(request, staff)
+    report = await report_or_404(request, staff)
     await staff_form(request)
-    await call_domain(request, reports.mark_read, report, read=False)
+    try:
+        await call_domain(request, cases.mark_unread, staff, report)
+    except NotAllowed as refused:
+        raise HTTPException(403, refused.reason) from refused
     return RedirectResponse("/staff", status_code=303)
 
 
 routes = [
     Route("/staff/language", choose_language, methods=["POST"]),
-    Route("/staff/reports/{report_id:int}", report_page),
-    Route("/staff/reports/{report_id:int}/reply", reply, methods=["POST"]),
-    Route("/staff/reports/{report_id:int}/unread", mark_unread, methods=["POST"]),
+    Route("/staff/reports/{report_id:id}", report_page),
+    Route("/staff/reports/{report_id:id}/reply", reply, methods=["POST"]),
+    Route("/staff/reports/{report_id:id}/unread", mark_unread, methods=["POST"]),
 ]

@@ -1,9 +1,12 @@
 """The statistics page and its exports: the city's figures for centre staff and city admins,
-a school's own (always protected) for its nurse, team and school admin."""
+a school's own (always protected) for its nurse, team and school admin.
+
+Every school-level view is protected unless centre staff or a city admin ask for the internal
+one; the city-wide view is internal unless they ask for the published one. An internal view,
+and its files, say "internal" in their heading and file name."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from urllib.parse import urlencode
 
 from markupsafe import Markup
@@ -16,11 +19,12 @@ from school_report.clock import utc_now
 from school_report.hours import city_zone
 from school_report.schools import School, list_schools
 from school_report.staff import Staff
-from school_report.statistics import StatisticsError, Table, report_tables, threshold
+from school_report.statistics import NOT_GIVEN, StatisticsError, Table, threshold
 from school_report.statistics_export import to_csv, to_xlsx
+from school_report.statistics_tables import Publication, report_tables
 from web import i18n
 from web.database import call_domain
-from web.staff import _render, current_staff
+from web.staff import current_staff, render_staff
 from web.statistics_charts import bar_chart, line_chart
 
 _ = i18n.gettext
@@ -32,124 +36,146 @@ MEDIA_TYPES = {
 }
 
 
-@cache
-def _names(language: str) -> dict[str, dict[str, str]]:
-    """Every label a statistics table shows, in `language` (the current one when called)."""
-    return {
-        "table": {
-            "overview": _("Overview"),
-            "contacts": _("Contacts (every message counted)"),
-            "by_channel": _("By channel (recipient)"),
-            "by_level": _("Reports by category and school level"),
-            "by_level_contacts": _("Contacts by category and school level"),
-            "top_sub_items": _("Top 5 sub-items"),
-            "by_sub_item": _("By sub-item"),
-            "by_topic": _("By topic"),
-            "by_school": _("By school"),
-            "by_grade": _("By grade (where given)"),
-            "by_month": _("By month"),
-            "by_weekday": _("By weekday"),
-            "by_hour": _("By hour of day"),
-            "by_identity": _("Anonymous or named"),
-            "by_urgency": _("By urgency"),
-            "by_status": _("By status"),
-            "by_outcome": _("By outcome (closed cases)"),
-            "by_language": _("By language"),
-            "response_times": _("Time to first reply and to close"),
-            "hand_overs": _("Hand-overs"),
-            "coordination": _("Coordination contacts by agency"),
-        },
-        "measure": {
-            "reports": _("Reports"),
-            "contacts": _("Contacts"),
-            "count": _("Number"),
-            "watch_cases": _("Watch cases"),
-            "abuse_notifications": _("Abuse notifications"),
-            "median_hours": _("Median (hours)"),
-            "p90_hours": _("90th percentile (hours)"),
-        },
-        "total": {"total": _("Total")},
-        "author": {"pupil": _("Messages from pupils"), "staff": _("Messages from staff")},
-        "recipient": {
-            "nurse": _("School nurse"),
-            "school_team": _("In-school response team"),
-            "centre": _("Children's-rights support centre"),
-        },
-        "kind": {
-            "elementary": _("Elementary school"),
-            "junior_high": _("Junior high school"),
-            "high": _("High school"),
-        },
-        "category": {
-            "home_life": _("Home life"),
-            "school_life": _("School life"),
-            "life_in_care": _("Life in care"),
-            "personality": _("Personality and behaviour"),
-            "physical": _("Physical problems"),
-            "relationships": _("Relationships"),
-            "delinquency": _("Delinquency"),
-            "other": _("Other"),
-        },
-        "weekday": {
-            "0": _("Monday"),
-            "1": _("Tuesday"),
-            "2": _("Wednesday"),
-            "3": _("Thursday"),
-            "4": _("Friday"),
-            "5": _("Saturday"),
-            "6": _("Sunday"),
-        },
-        "named": {"0": _("Anonymous"), "1": _("Named")},
-        "urgency": {
-            "urgent": _("Urgent"),
-            "high": _("High"),
-            "normal": _("Normal"),
-            "low": _("Low"),
-        },
-        "status": {
-            "new": _("New"),
-            "in_progress": _("In progress"),
-            "coordinating": _("Coordinating"),
-            "monitoring": _("Monitoring"),
-            "closed": _("Closed"),
-        },
-        "outcome": {
-            "resolved": _("Resolved"),
-            "referred": _("Referred"),
-            "no_further_contact": _("No further contact"),
-            "not_genuine": _("Not genuine"),
-        },
-        "language": {"ja": _("Japanese"), "en": _("English")},
-        "duration": {"first_reply": _("Until the first reply"), "close": _("Until closed")},
-        "direction": {
-            "school_to_centre": _("School to centre"),
-            "centre_to_school": _("Centre to school"),
-        },
-        "agency": {
-            "school": _("School"),
-            "child_guidance_centre": _("Child guidance centre"),
-            "ward_office": _("Ward office"),
-            "police": _("Police"),
-            "hospital": _("Hospital"),
-            "welfare_office": _("Welfare office"),
-            "other": _("Other"),
-        },
-    }
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; `label` translates it when it is shown."""
+    return message
+
+
+# Every label a statistics table shows, by the kind of row, column or table it names.
+NAMES: dict[str, dict[str, str]] = {
+    "table": {
+        "overview": N_("Overview"),
+        "contacts": N_("Contacts (every message counted)"),
+        "by_channel": N_("By channel (recipient)"),
+        "by_level": N_("Reports by category and school level"),
+        "by_level_contacts": N_("Contacts by category and school level"),
+        "top_sub_items": N_("Top 5 sub-items"),
+        "by_sub_item": N_("By sub-item"),
+        "by_topic": N_("By topic"),
+        "by_school": N_("By school"),
+        "by_grade": N_("By grade (where given)"),
+        "by_month": N_("By month"),
+        "by_weekday": N_("By weekday"),
+        "by_hour": N_("By hour of day"),
+        "by_identity": N_("Anonymous or named"),
+        "by_urgency": N_("By urgency"),
+        "by_status": N_("By status"),
+        "by_outcome": N_("By outcome (closed cases)"),
+        "by_language": N_("By language"),
+        "response_times": N_("Time to first reply and to close"),
+        "hand_overs": N_("Hand-overs"),
+        "coordination": N_("Coordination contacts by agency"),
+    },
+    "measure": {
+        "reports": N_("Reports"),
+        "contacts": N_("Contacts"),
+        "count": N_("Number"),
+        "watch_cases": N_("Watch cases"),
+        "abuse_notifications": N_("Abuse notifications"),
+        "median_hours": N_("Median (hours)"),
+        "p90_hours": N_("90th percentile (hours)"),
+        "share": N_("Share (%)"),
+        "reports_share": N_("Share (%)"),
+        "contacts_share": N_("Share (%)"),
+    },
+    "total": {"total": N_("Total")},
+    "author": {"pupil": N_("Messages from pupils"), "staff": N_("Messages from staff")},
+    "recipient": {
+        "nurse": N_("School nurse"),
+        "school_team": N_("In-school response team"),
+        "centre": N_("Children's-rights support centre"),
+    },
+    "kind": {
+        "elementary": N_("Elementary school"),
+        "junior_high": N_("Junior high school"),
+        "high": N_("High school"),
+    },
+    "category": {
+        "home_life": N_("Home life"),
+        "school_life": N_("School life"),
+        "life_in_care": N_("Life in care"),
+        "personality": N_("Personality and behaviour"),
+        "physical": N_("Physical problems"),
+        "relationships": N_("Relationships"),
+        "delinquency": N_("Delinquency"),
+        "other": N_("Other"),
+    },
+    "weekday": {
+        "0": N_("Monday"),
+        "1": N_("Tuesday"),
+        "2": N_("Wednesday"),
+        "3": N_("Thursday"),
+        "4": N_("Friday"),
+        "5": N_("Saturday"),
+        "6": N_("Sunday"),
+    },
+    "named": {"0": N_("Anonymous"), "1": N_("Named")},
+    "urgency": {
+        "urgent": N_("Urgent"),
+        "high": N_("High"),
+        "normal": N_("Normal"),
+        "low": N_("Low"),
+    },
+    "status": {
+        "new": N_("New"),
+        "in_progress": N_("In progress"),
+        "coordinating": N_("Coordinating"),
+        "monitoring": N_("Monitoring"),
+        "closed": N_("Closed"),
+    },
+    "outcome": {
+        "resolved": N_("Resolved"),
+        "referred": N_("Referred"),
+        "no_further_contact": N_("No further contact"),
+        "not_genuine": N_("Not genuine"),
+    },
+    "language": {
+        "ja": N_("Japanese"),
+        "en": N_("English"),
+        "pt-BR": N_("Portuguese"),
+        "zh-Hans": N_("Chinese"),
+        "vi": N_("Vietnamese"),
+        "fil": N_("Filipino"),
+    },
+    "duration": {"first_reply": N_("Until the first reply"), "close": N_("Until closed")},
+    "direction": {
+        "school_to_centre": N_("School to centre"),
+        "centre_to_school": N_("Centre to school"),
+    },
+    "agency": {
+        "school": N_("School"),
+        "child_guidance_centre": N_("Child guidance centre"),
+        "ward_office": N_("Ward office"),
+        "police": N_("Police"),
+        "hospital": N_("Hospital"),
+        "welfare_office": N_("Welfare office"),
+        "other": N_("Other"),
+    },
+    "grade": {
+        "elementary": N_("Elementary %(grade)s"),
+        "junior_high": N_("Junior high %(grade)s"),
+        "high": N_("High school %(grade)s"),
+        NOT_GIVEN: N_("Not given"),
+    },
+}
+
+
+def _plain(message: str, **values) -> str:
+    """A translated message as plain text (the catalogue's Markup unescaped)."""
+    return Markup(_(message) % values if values else _(message)).unescape()
 
 
 def label(kind: str, key: str) -> str:
     """What a row, column or table of the statistics is called, as plain text."""
-    if kind == "text":
+    if kind in ("text", "month"):
         return key
     if kind == "hour":
         return f"{int(key):02d}:00"
-    if kind == "month":
-        return key
-    names = _names(i18n.current_language.get())
-    if kind == "grade":
+    if kind == "grade" and key != NOT_GIVEN:
         school_kind, _separator, grade = key.partition("|")
-        return f"{names['kind'].get(school_kind, school_kind)} {grade}"
-    return Markup(names[kind].get(key, key)).unescape()
+        return _plain(NAMES["grade"][school_kind], grade=grade)
+    message = NAMES.get(kind, {}).get(key)
+    return _plain(message) if message else key
 
 
 @dataclass(frozen=True)
@@ -185,22 +211,27 @@ def _school_of(schools: list[School], text: str) -> School:
     return chosen
 
 
+def _where(staff: Staff, schools: list[School], query) -> tuple[School | None, bool]:
+    """The school asked for and whether the view is published. School staff see their own
+    school only, always published; asking for another school is a 404. For centre staff and
+    city admins a school's view is published, the city's internal, unless they ask otherwise."""
+    school_text = query.get("school", "")
+    if staff.role not in CITY_ROLES:
+        if school_text and school_text != str(staff.school_id):
+            raise HTTPException(404, "not_found")
+        return _school_of(schools, str(staff.school_id)), True
+    school = _school_of(schools, school_text) if school_text else None
+    asked = query.get("publish", "")
+    return school, asked == "1" if asked in ("0", "1") else school is not None
+
+
 async def _scope(request: Request, staff: Staff, schools: list[School]) -> tuple[Scope, str]:
-    """The period and school asked for, within what `staff` may see, and what is wrong with
-    the period ("" if nothing; the current fiscal year is shown instead). School staff see
-    their own school only, always protected; asking for another school is a 404."""
+    """The period, school and view asked for, and what is wrong with the period ("" if
+    nothing; the current fiscal year is shown instead)."""
     query = request.query_params
     today = datetime.now(await call_domain(request, city_zone)).date()
     default_start, default_end = _fiscal_year(today)
-    school_text = query.get("school", "")
-    if staff.role in CITY_ROLES:
-        school = _school_of(schools, school_text) if school_text else None
-        publish = query.get("publish") == "1"
-    else:
-        if school_text and school_text != str(staff.school_id):
-            raise HTTPException(404, "not_found")
-        school = _school_of(schools, str(staff.school_id))
-        publish = True
+    school, publish = _where(staff, schools, query)
     start = _date(query.get("from", ""), default_start)
     end = _date(query.get("to", ""), default_end)
     error = "" if start and end else "bad_date"
@@ -209,24 +240,29 @@ async def _scope(request: Request, staff: Staff, schools: list[School]) -> tuple
 
 
 def _charts(tables: dict[str, Table]) -> dict[str, object]:
-    by_level = tables["by_level"]
-    return {
-        "by_category": bar_chart(
+    """The charts of the tables shown (a publication may leave the table by level out)."""
+    charts = {}
+    if "by_level" in tables:
+        by_level = tables["by_level"]
+        charts["by_category"] = bar_chart(
             [label(*row) for row in by_level.rows[:-1]], by_level.column("total")[:-1]
-        ),
-        "by_month": line_chart(
-            [label(*row) for row in tables["by_month"].rows[:-1]],
-            tables["by_month"].column("reports")[:-1],
-        ),
-        "by_hour": bar_chart(
-            [label(*row) for row in tables["by_hour"].rows[:-1]],
-            tables["by_hour"].column("reports")[:-1],
+        )
+    if "by_month" in tables:
+        by_month = tables["by_month"]
+        charts["by_month"] = line_chart(
+            [label(*row) for row in by_month.rows[:-1]], by_month.column("reports")[:-1]
+        )
+    if "by_hour" in tables:
+        by_hour = tables["by_hour"]
+        charts["by_hour"] = bar_chart(
+            [label(*row) for row in by_hour.rows[:-1]],
+            by_hour.column("reports")[:-1],
             vertical=True,
-        ),
-    }
+        )
+    return charts
 
 
-async def _tables(request: Request, scope: Scope) -> list[Table]:
+async def _publication(request: Request, scope: Scope) -> Publication:
     return await call_domain(
         request,
         report_tables,
@@ -243,9 +279,40 @@ def _query(scope: Scope) -> str:
     query = {"from": scope.start.isoformat(), "to": scope.end.isoformat()}
     if scope.school:
         query["school"] = str(scope.school.id)
-    if scope.publish:
-        query["publish"] = "1"
+    query["publish"] = "1" if scope.publish else "0"
     return urlencode(query)
+
+
+INTERNAL_NOTE = N_(
+    "Internal: for the centre's own use, not for publication. Small numbers are not hidden."
+)
+HIDDEN_NOTE = N_(
+    "x marks a hidden count: every count below %(limit)d, and other counts where they would let "
+    "one be worked out. Zeros are shown, except in a table whose counts are all hidden. Hidden "
+    "counts all look the same. Top sub-items are ranked among the counts shown."
+)
+MONTHS_NOTE = N_("Published figures count whole months only.")
+SCHOOL_NOTE = N_(
+    "A school's figures count the reports its pupils sent to the school. Those they sent to the "
+    "centre are counted in the city's figures only."
+)
+LEFT_OUT_NOTES = {
+    "too_few_reports": N_("Fewer than %(limit)d reports in this period: no table is shown."),
+    "levels_left_out": N_(
+        "The tables by school level and by grade are left out: a school level has fewer than "
+        "%(limit)d reports in this period."
+    ),
+}
+
+
+def notes(publication: Publication, scope: Scope) -> list[str]:
+    """What a reader of the tables must know: internal or protected, and what is left out."""
+    if not scope.publish:
+        return [_plain(INTERNAL_NOTE)]
+    lines = [_plain(HIDDEN_NOTE, limit=scope.limit), _plain(MONTHS_NOTE)]
+    lines += [_plain(SCHOOL_NOTE)] if scope.school else []
+    lines += [_plain(LEFT_OUT_NOTES[note], limit=scope.limit) for note in publication.notes]
+    return lines
 
 
 async def statistics_page(request: Request) -> Response:
@@ -261,44 +328,42 @@ async def statistics_page(request: Request) -> Response:
     }
     if not error:
         try:
-            tables = await _tables(request, scope)
+            publication = await _publication(request, scope)
         except StatisticsError as refused:
             error = refused.reason
     if error:
-        return _render(request, staff, "statistics/page.html", {**context, "error": error}, 400)
-    named = {table.name: table for table in tables}
-    context.update(tables=tables, charts=_charts(named))
-    return _render(request, staff, "statistics/page.html", context)
+        context["error"] = error
+        return render_staff(request, staff, "statistics/page.html", context, 400)
+    named = {table.name: table for table in publication.tables}
+    context.update(
+        tables=publication.tables, charts=_charts(named), notes=notes(publication, scope)
+    )
+    return render_staff(request, staff, "statistics/page.html", context)
 
 
-def _heading(scope: Scope) -> list[str]:
-    where = scope.school.name if scope.school else _("The whole city")
+def _heading(publication: Publication, scope: Scope) -> list[str]:
+    where = scope.school.name if scope.school else _plain(N_("The whole city"))
+    statistics, period, made = _plain(N_("Statistics")), _plain(N_("Period")), _plain(N_("Made"))
     lines = [
-        f"{_('Statistics')}: {where}",
-        f"{_('Period')}: {scope.start.isoformat()} – {scope.end.isoformat()}",
-        f"{_('Made')}: {utc_now().isoformat(timespec='seconds')}",
+        f"{statistics}: {where}",
+        f"{period}: {scope.start.isoformat()} – {scope.end.isoformat()}",
+        f"{made}: {utc_now().isoformat(timespec='seconds')}",
     ]
-    if scope.publish:
-        lines.append(
-            _(
-                "Small numbers are hidden: a count below %(limit)d is shown as <%(limit)d, "
-                "and x marks a count hidden so that a small one cannot be worked out."
-            )
-            % {"limit": scope.limit}
-        )
-    return [Markup(line).unescape() for line in lines]
+    return lines + notes(publication, scope)
 
 
-def export_file(tables: list[Table], scope: Scope, file_format: str) -> bytes:
+def export_file(publication: Publication, scope: Scope, file_format: str) -> bytes:
     """The tables as a CSV or .xlsx file, labelled in the current language: what the page's
     download links and `school-admin stats` write."""
     writer = to_csv if file_format == "csv" else to_xlsx
-    return writer(tables, label, _heading(scope))
+    return writer(publication.tables, label, _heading(publication, scope))
 
 
 def file_name(scope: Scope, file_format: str) -> str:
     school = f"_school{scope.school.id}" if scope.school else ""
-    return f"statistics_{scope.start.isoformat()}_{scope.end.isoformat()}{school}.{file_format}"
+    internal = "" if scope.publish else "_internal"
+    period = f"{scope.start.isoformat()}_{scope.end.isoformat()}"
+    return f"statistics_{period}{school}{internal}.{file_format}"
 
 
 async def statistics_export(request: Request) -> Response:
@@ -310,11 +375,11 @@ async def statistics_export(request: Request) -> Response:
     try:
         if error:
             raise StatisticsError(error)
-        tables = await _tables(request, scope)
+        publication = await _publication(request, scope)
     except StatisticsError as refused:
         raise HTTPException(400, refused.reason) from refused
     return Response(
-        export_file(tables, scope, file_format),
+        export_file(publication, scope, file_format),
         media_type=MEDIA_TYPES[file_format],
         headers={
             "Content-Disposition": f'attachment; filename="{file_name(scope, file_format)}"',

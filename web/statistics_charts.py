@@ -1,6 +1,6 @@
 """Bar and line charts drawn on the server as SVG geometry (the template draws it): no script,
-no chart library, and they print as they look. A hidden count (a string such as "<3") draws
-no bar or point, only its text."""
+no chart library, and they print as they look. A hidden count (the string "x") draws no bar
+or point, only its text."""
 
 from dataclasses import dataclass
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from school_report.clock import utc_now
-from web import i18n
+from web import i18n, when
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent.parent / "static"
@@ -59,6 +59,8 @@ def create_environment(zone: ZoneInfo) -> Environment:
         _as_datetime(v).astimezone(zone).strftime("%Y-%m-%d %H:%M")
     )
     env.filters["local_date"] = lambda v: _as_datetime(v).astimezone(zone).strftime("%Y-%m-%d")
+    # For pupils: 「12月7日（月）の 10時ごろ」, "Monday, December 7, at about 10:00 AM".
+    env.filters["in_words"] = lambda v: when.in_words(_as_datetime(v).astimezone(zone))
     env.filters["age"] = _age
     return env
 

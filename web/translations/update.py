@@ -17,6 +17,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
 TEMPLATE = HERE / "messages.pot"
 # Staff pages speak ja and en; pupil pages also the four languages after them.
 LANGUAGES = ("ja", "en", "pt_BR", "zh_Hans", "vi", "fil")
@@ -27,7 +28,8 @@ def catalogue_path(language: str) -> Path:
     return HERE / language / "LC_MESSAGES" / "messages.po"
 
 
-def extract_and_merge() -> None:
+def extract(template: Path = TEMPLATE) -> None:
+    """Every string the code and the templates translate, into `template` (a .pot file)."""
     subprocess.run(
         [
             *PYBABEL,
@@ -35,7 +37,7 @@ def extract_and_merge() -> None:
             "-F",
             "pyproject.toml",
             "-o",
-            str(TEMPLATE),
+            str(template),
             "--no-location",
             "--sort-output",
             "--omit-header",
@@ -45,7 +47,12 @@ def extract_and_merge() -> None:
         ],
         check=True,
         capture_output=True,
+        cwd=ROOT,
     )
+
+
+def extract_and_merge() -> None:
+    extract()
     for language in LANGUAGES:
         exists = catalogue_path(language).exists()
         subprocess.run(
@@ -59,7 +66,9 @@ def extract_and_merge() -> None:
                 "-l",
                 language,
                 "--no-wrap",
-                *(["--ignore-obsolete"] if exists else []),
+                # A guessed translation of a similar string is wrong more often than not (and
+                # the loader skips it): new strings arrive untranslated instead.
+                *(["--ignore-obsolete", "--no-fuzzy-matching"] if exists else []),
             ],
             check=True,
             capture_output=True,
