@@ -60,9 +60,19 @@ def send(form) -> str:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     conn.execute("BEGIN IMMEDIATE")
     cursor = conn.execute(
-        "INSERT INTO reports (school_id, topic_id, recipient, urgency, code_hash, submission_key, "
-        "created_at, last_pupil_message_at) VALUES (?, ?, ?, 'normal', ?, ?, ?, ?)",
-        [SCHOOL_ID, form["topic"], form["recipient"], code_hash, form["submission_key"], now, now],
+        "INSERT INTO reports (school_id, topic_id, recipient, answered_by, urgency, code_hash, "
+        "submission_key, created_at, last_pupil_message_at) "
+        "VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, ?)",
+        [
+            SCHOOL_ID,
+            form["topic"],
+            form["recipient"],
+            form["recipient"],
+            code_hash,
+            form["submission_key"],
+            now,
+            now,
+        ],
     )
     conn.execute(
         "INSERT INTO messages (report_id, author, body, created_at) VALUES (?, 'pupil', ?, ?)",

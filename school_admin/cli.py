@@ -12,6 +12,7 @@ import segno
 
 from school_report.admin_log import COMMAND_LINE
 from school_report.backup import BackupError, hold_serving_lock, restore_backup, take_backup
+from school_report.cores import WORKERS_VARIABLE
 from school_report.db import connect
 from school_report.demo import DEMO_PASSWORD, NotADemoDatabase, create_demo_city
 from school_report.migrations import ROLES, SCHOOL_KINDS, migrate
@@ -100,14 +101,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     _settings(args)  # refuse to start before uvicorn does, with the reason
+    _database(args).close()  # migrated once here, not by several worker processes at once
     # Held while this process lives: `restore` refuses to run under a running service.
     _call(hold_serving_lock, args.db)
     os.environ["SCHOOL_REPORT_DB"] = str(args.db)
+    os.environ[WORKERS_VARIABLE] = str(args.workers)  # each process sizes its threads by it
     uvicorn.run(
         "web.app:app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         # No access log: it would record pupils' addresses and entry links.
@@ -322,6 +326,12 @@ def _port(text: str) -> int:
     return port
 
 
+def _workers(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 32):
+        raise argparse.ArgumentTypeError(f"workers is a number from 1 to 32, not {text!r}")
+    return int(text)
+
+
 REFUSALS = (SchoolError, StaffError, BackupError, RetentionError, NotADemoDatabase)
 
 
@@ -359,6 +369,12 @@ def _setup_commands(commands: Commands) -> None:
     serve = _command(commands, "serve", cmd_serve, "serve the web app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000, help="1 to 65535 (default: 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="server processes, 1 to 32; one per core carries the most staff (default: 1)",
+    )
     serve.add_argument(
         "--proxy-headers",
         action="store_true",

@@ -14,6 +14,7 @@ from school_report.cases import require_centre
 from school_report.hours import city_zone
 from school_report.routing import inbox_condition, note_condition
 from school_report.staff import Staff
+from school_report.text import plain_text
 
 NOTE_HEADLINE_CHARS = 50
 
@@ -68,4 +69,16 @@ def weekly_review(db: Database, staff: Staff, week_start: date) -> list[ReviewRo
         "ORDER BY r.created_at, r.id",
         [end, *note_params, *params, end, start],
     )
-    return [ReviewRow(*row[:9], note_headline(row[9]), bool(row[10]), row[11]) for row in rows]
+    return [
+        ReviewRow(
+            row[0],
+            row[1],
+            plain_text(row[2]),
+            plain_text(row[3]),
+            *row[4:9],
+            note_headline(row[9]),
+            bool(row[10]),
+            row[11],
+        )
+        for row in rows
+    ]

@@ -7,7 +7,6 @@ each word has a name in every language, and any of them is accepted when typed b
 """
 
 import json
-import os
 import re
 import secrets
 import unicodedata
@@ -18,6 +17,8 @@ from math import log2
 from pathlib import Path
 
 from argon2.low_level import Type, hash_secret_raw
+
+from school_report.cores import cores_per_process
 
 DATA = Path(__file__).parent / "data"
 GROUPS = 3
@@ -30,7 +31,7 @@ ARGON2_PARALLELISM = 1
 # Codes are hashed in these threads only, one per core: more hashes at once finish no sooner,
 # and each holds 19 MiB that the allocator keeps for the thread that used it (50 pupils
 # sending at once grew the server past 800 MB when every worker thread hashed).
-_HASHERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
+_HASHERS = ThreadPoolExecutor(max_workers=cores_per_process(), thread_name_prefix="argon2")
 
 
 @cache

@@ -644,10 +644,28 @@ def m009_queue_order(db: Database) -> None:
     `queue_counts` holds how many reports share each combination of what the centre filters
     by, kept by triggers as `statistics_counts` is; `queue_changes.version` moves whenever a
     report could change inbox or count, so counts can be kept in memory until it moves."""
-    rank = " ".join(f"WHEN '{urgency}' THEN {n}" for n, urgency in enumerate(URGENCIES))
-    columns = ", ".join(QUEUE_COUNT_COLUMNS)
+    _run(db, *_queue_columns(), *_QUEUE_INDEXES, *_queue_count_tables())
+    bump = "UPDATE queue_changes SET version = version + 1;"
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in QUEUE_COUNT_COLUMNS)
     _run(
         db,
+        """CREATE TRIGGER reports_referred_to_centre AFTER INSERT ON hand_overs
+            WHEN NEW.to_recipient = 'centre' BEGIN
+            UPDATE reports SET answered_by = 'centre' WHERE id = NEW.report_id; END""",
+        f"""CREATE TRIGGER queue_report_added AFTER INSERT ON reports BEGIN
+            {_queue_count("NEW", 1)} {bump} END""",
+        f"""CREATE TRIGGER queue_report_removed AFTER DELETE ON reports BEGIN
+            {_queue_count("OLD", -1)} {bump} END""",
+        f"""CREATE TRIGGER queue_report_changed AFTER UPDATE ON reports WHEN {changed} BEGIN
+            {_queue_count("OLD", -1)} {_queue_count("NEW", 1)} {bump} END""",
+        # A hand-over to a school puts the report in its inbox too.
+        f"CREATE TRIGGER queue_hand_over_added AFTER INSERT ON hand_overs BEGIN {bump} END",
+    )
+
+
+def _queue_columns() -> tuple[str, ...]:
+    rank = " ".join(f"WHEN '{urgency}' THEN {n}" for n, urgency in enumerate(URGENCIES))
+    return (
         "ALTER TABLE reports ADD COLUMN answered_by TEXT REFERENCES recipients(slug)",
         "UPDATE reports SET answered_by = CASE WHEN id IN (SELECT report_id FROM hand_overs "
         "WHERE to_recipient = 'centre') THEN 'centre' ELSE recipient END",
@@ -655,27 +673,34 @@ def m009_queue_order(db: Database) -> None:
         f"GENERATED ALWAYS AS (CASE urgency {rank} END) VIRTUAL",
         "ALTER TABLE reports ADD COLUMN waiting_since TEXT "
         "GENERATED ALWAYS AS (CASE WHEN first_reply_at IS NULL THEN created_at END) VIRTUAL",
-        "CREATE INDEX reports_open_queue ON reports (answered_by, urgency_rank, "
-        "waiting_since IS NULL, waiting_since, staff_unread DESC, last_pupil_message_at DESC, id) "
-        "WHERE status != 'closed'",
-        "CREATE INDEX reports_open_cases ON reports "
-        "(answered_by, school_id, topic_id, status, assigned_to, watch_case) "
-        "WHERE status != 'closed'",
-        "CREATE INDEX reports_by_status ON reports (answered_by, status, closed_at)",
-        "CREATE INDEX reports_newest ON reports (answered_by, created_at)",
-        "CREATE INDEX reports_unread ON reports (answered_by, school_id) WHERE staff_unread = 1",
-        "CREATE INDEX reports_school_recipient ON reports "
-        "(school_id, recipient, status, staff_unread, created_at)",
-        # Supervisors' queue: the few waiting replies first, then their reports.
-        "DROP INDEX messages_pending_review",
-        "CREATE INDEX messages_pending_review ON messages (review_state, id) "
-        "WHERE review_state = 'pending'",
-        "DROP INDEX reports_triage",
-        "DROP INDEX reports_centre_inbox",
-        "DROP INDEX reports_school_inbox",
-        """CREATE TRIGGER reports_referred_to_centre AFTER INSERT ON hand_overs
-            WHEN NEW.to_recipient = 'centre' BEGIN
-            UPDATE reports SET answered_by = 'centre' WHERE id = NEW.report_id; END""",
+    )
+
+
+_QUEUE_INDEXES = (
+    "CREATE INDEX reports_open_queue ON reports (answered_by, urgency_rank, "
+    "waiting_since IS NULL, waiting_since, staff_unread DESC, last_pupil_message_at DESC, id) "
+    "WHERE status != 'closed'",
+    "CREATE INDEX reports_open_cases ON reports "
+    "(answered_by, school_id, topic_id, status, assigned_to, watch_case) "
+    "WHERE status != 'closed'",
+    "CREATE INDEX reports_by_status ON reports (answered_by, status, closed_at)",
+    "CREATE INDEX reports_newest ON reports (answered_by, created_at)",
+    "CREATE INDEX reports_unread ON reports (answered_by, school_id) WHERE staff_unread = 1",
+    "CREATE INDEX reports_school_recipient ON reports "
+    "(school_id, recipient, status, answered_by, staff_unread, created_at)",
+    # Supervisors' queue: the few waiting replies first, then their reports.
+    "DROP INDEX messages_pending_review",
+    "CREATE INDEX messages_pending_review ON messages (review_state, id) "
+    "WHERE review_state = 'pending'",
+    "DROP INDEX reports_triage",
+    "DROP INDEX reports_centre_inbox",
+    "DROP INDEX reports_school_inbox",
+)
+
+
+def _queue_count_tables() -> tuple[str, ...]:
+    columns = ", ".join(QUEUE_COUNT_COLUMNS)
+    return (
         """CREATE TABLE queue_counts (
             answered_by TEXT NOT NULL,
             school_id INTEGER NOT NULL,
@@ -693,19 +718,6 @@ def m009_queue_order(db: Database) -> None:
             version INTEGER NOT NULL
         )""",
         f"INSERT INTO queue_changes VALUES (1, '{secrets.token_hex(8)}', 0)",
-    )
-    bump = "UPDATE queue_changes SET version = version + 1;"
-    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in QUEUE_COUNT_COLUMNS)
-    _run(
-        db,
-        f"""CREATE TRIGGER queue_report_added AFTER INSERT ON reports BEGIN
-            {_queue_count("NEW", 1)} {bump} END""",
-        f"""CREATE TRIGGER queue_report_removed AFTER DELETE ON reports BEGIN
-            {_queue_count("OLD", -1)} {bump} END""",
-        f"""CREATE TRIGGER queue_report_changed AFTER UPDATE ON reports WHEN {changed} BEGIN
-            {_queue_count("OLD", -1)} {_queue_count("NEW", 1)} {bump} END""",
-        # A hand-over to a school puts the report in its inbox too.
-        f"CREATE TRIGGER queue_hand_over_added AFTER INSERT ON hand_overs BEGIN {bump} END",
     )
 
 

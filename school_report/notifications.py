@@ -328,14 +328,29 @@ def _connect(server: MailServer) -> smtplib.SMTP:
     return connection
 
 
-def _due(db: Database, now: datetime) -> list[tuple]:
-    return db.execute(
-        "SELECT o.id, o.event, o.attempts, st.id, st.login, st.display_name, st.role, "
-        "st.school_id, st.email, st.active FROM mail_outbox o JOIN staff st ON st.id = o.staff_id "
-        "WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ? "
-        "ORDER BY o.id LIMIT ?",
-        [now.isoformat(timespec="seconds"), BATCH],
-    ).fetchall()
+# A sender takes the mails it is about to send for this long: another sender (a second server
+# process, or `school-admin send-mail` from cron) leaves them alone meanwhile, and if the first
+# dies while sending, they are due again after it.
+CLAIM_FOR = timedelta(minutes=5)
+
+
+def _claim_due(db: Database, now: datetime) -> list[tuple]:
+    """The mails due now, claimed for this sender in one write, so that no mail goes twice."""
+    with transaction(db):
+        due = db.execute(
+            "SELECT o.id, o.event, o.attempts, st.id, st.login, st.display_name, st.role, "
+            "st.school_id, st.email, st.active FROM mail_outbox o "
+            "JOIN staff st ON st.id = o.staff_id "
+            "WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ? "
+            "ORDER BY o.id LIMIT ?",
+            [now.isoformat(timespec="seconds"), BATCH],
+        ).fetchall()
+        marks = ", ".join("?" for _ in due)
+        db.execute(
+            f"UPDATE mail_outbox SET next_attempt_at = ? WHERE id IN ({marks})",
+            [(now + CLAIM_FOR).isoformat(timespec="seconds"), *(row[0] for row in due)],
+        )
+    return due
 
 
 def _error_kind(error: BaseException) -> str:
@@ -376,7 +391,7 @@ def deliver_outbox(
     """Send the mails that are due over one SMTP connection. A mail server that is down or
     fails midway leaves the rest for later; an address it refuses for good is given up."""
     now = now or utc_now()
-    due = _due(db, now)
+    due = _claim_due(db, now)
     sent = failed = 0
     if not due:
         return Delivery(0, 0, 0)

@@ -5,6 +5,7 @@ Kept apart from `triage` so that the mail module can use it without importing th
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 _LOOK_AHEAD_DAYS = 400
 
 
+# Pure, and asked again for the same reports at every refresh of an inbox.
+@lru_cache(maxsize=4096)
 def opening_deadline(hours: CentreHours, start: datetime, minutes: int) -> datetime:
     """The moment `minutes` of opening hours have passed since `start` (in the city's zone)."""
     left = timedelta(minutes=minutes)
@@ -37,6 +40,7 @@ def opening_deadline(hours: CentreHours, start: datetime, minutes: int) -> datet
     raise ValueError("the centre has no opening hours")
 
 
+@lru_cache(maxsize=4096)
 def closing_time(hours: CentreHours, start: datetime) -> datetime:
     """The centre's closing time on the day of `start`, or on the next opening day if `start`
     is after closing time or on a closed day ("the same day" for a report that arrives then)."""

@@ -62,6 +62,7 @@ class Report:
     staff_unread: bool
     created_at: str
     first_reply_at: str | None
+    answered_by: str  # whose inbox holds the thread now (the centre, after a referral)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ _REPORT_SELECT = (
     "SELECT r.id, r.school_id, s.name, t.id, t.slug, t.label_ja, t.label_en, t.icon, t.domain, "
     "t.default_recipient, t.category, t.sub_item, t.urgency, r.recipient, r.grade, "
     "r.class_name, r.pupil_name, r.language, r.urgency, r.status, r.staff_unread, "
-    "r.created_at, r.first_reply_at "
+    "r.created_at, r.first_reply_at, r.answered_by "
     "FROM reports r JOIN schools s ON s.id = r.school_id JOIN topics t ON t.id = r.topic_id"
 )
 
@@ -243,6 +244,7 @@ def _report(row: tuple) -> Report:
         bool(row[20]),
         row[21],
         row[22],
+        row[23],
     )
 
 

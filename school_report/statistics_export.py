@@ -10,9 +10,6 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from school_report.statistics import Cell, Table
 
 LabelFn = Callable[[str, str], str]
@@ -75,6 +72,10 @@ def _append(sheet, row: list[Cell]) -> None:
 def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
     """One sheet per table: the heading lines, the title, then the table; counts stay numbers
     and a hidden count is the text shown on the page ("x")."""
+    # Imported here: openpyxl weighs 7 MB in every server process, and few ask for a workbook.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()

@@ -58,6 +58,7 @@ from school_report.statistics import (
     threshold,
     whole_months,
 )
+from school_report.text import plain_text
 
 CATEGORIES = (
     "home_life",
@@ -672,7 +673,9 @@ def _topics_of(db: Database, language: str) -> dict[str, Topic]:
         "SELECT id, label_ja, label_en, category, sub_item FROM topics ORDER BY position, id"
     )
     return {
-        str(row[0]): Topic(str(row[0]), row[1] if language == "ja" else row[2], row[3], row[4])
+        str(row[0]): Topic(
+            str(row[0]), plain_text(row[1] if language == "ja" else row[2]), row[3], row[4]
+        )
         for row in rows
     }
 

@@ -21,6 +21,11 @@ RUBY_MARK = re.compile(r"\{([^|{}]+)\|([^|{}]+)\}")
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆]")
 
 
+def plain_text(text: str) -> str:
+    """Pupil wording as staff read it: the kanji, without the furigana written beside them."""
+    return RUBY_MARK.sub(r"\1", text)
+
+
 class TextRefused(Refused):
     """Text that cannot be stored as typed."""
 

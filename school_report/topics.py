@@ -11,7 +11,7 @@ from school_report.admin_log import Actor, record_changes
 from school_report.db import transaction
 from school_report.migrations import RECIPIENTS, URGENCIES
 from school_report.refused import Refused
-from school_report.text import KANJI, RUBY_MARK, clean_admin_text
+from school_report.text import KANJI, RUBY_MARK, clean_admin_text, plain_text
 
 # The languages pupils read their pages and write in (BCP 47 tags, stored with each report).
 PUPIL_LANGUAGES = ("ja", "en", "pt-BR", "zh-Hans", "vi", "fil")
@@ -62,6 +62,10 @@ class Topic:
         if language == "ja":
             return self.label_ja
         return self.labels.get(language) or self.label_en
+
+    def plain_label(self, language: str) -> str:
+        """The label as staff pages show it: no furigana marks."""
+        return plain_text(self.label(language))
 
 
 _COLUMNS = (

@@ -27,15 +27,26 @@ from threading import Lock
 from sqlite_utils import Database
 
 from school_report.audit import record_event
-from school_report.cases import Case, as_seen_by, cases_of, require_centre, require_work
+from school_report.cases import (
+    Case,
+    Colleague,
+    PendingReply,
+    as_seen_by,
+    cases_of,
+    colleagues,
+    pending_replies,
+    require_centre,
+    require_work,
+)
 from school_report.clock import now_iso, utc_now
 from school_report.db import transaction
 from school_report.migrations import STATUSES, URGENCIES
 from school_report.overdue import deadlines
-from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _report
-from school_report.routing import answer_condition, inbox_condition
+from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _report, unread_count
+from school_report.routing import inbox_condition
 from school_report.settings import get_setting
 from school_report.staff import Staff
+from school_report.text import plain_text
 
 # Urgency
 
@@ -284,27 +295,14 @@ def queue(db: Database, staff: Staff, filters: QueueFilter) -> QueuePage:
         return QueuePage([], filters.page, more=False)
     ids = [report.id for report in reports]
     cases = as_seen_by(db, staff, cases_of(db, ids))
-    answered = _answered_among(db, staff, ids)
     clock, now = deadlines(db), utc_now()
     rows = []
     for report in reports:
-        if report.id not in answered:  # unread is the answering side's, not a reader's
+        if report.answered_by != staff.role:  # unread is the answering side's, not a reader's
             report = replace(report, staff_unread=False)
         due = clock.due_at(report)
         rows.append(QueueRow(report, cases[report.id], due, due is not None and due < now))
     return QueuePage(rows, filters.page, more)
-
-
-def _answered_among(db: Database, staff: Staff, report_ids: list[int]) -> set[int]:
-    if staff.role == "centre":  # the centre's inbox holds only what it answers
-        return set(report_ids)
-    condition, params = answer_condition(staff)
-    marks = ", ".join("?" for _ in report_ids)
-    rows = db.execute(
-        f"SELECT r.id FROM reports r WHERE r.id IN ({marks}) AND {condition}",
-        [*report_ids, *params],
-    )
-    return {report_id for (report_id,) in rows}
 
 
 # Counts per filter choice. The centre's are summed from `queue_counts`, kept by triggers for
@@ -386,7 +384,35 @@ def queue_counts(db: Database, staff: Staff, filters: QueueFilter) -> QueueCount
         )
         result.topics = _labelled(
             counts["topic"],
-            db.execute("SELECT id, label_ja, label_en FROM topics ORDER BY label_ja"),
+            (
+                (topic_id, plain_text(ja), plain_text(en))
+                for topic_id, ja, en in db.execute(
+                    "SELECT id, label_ja, label_en FROM topics ORDER BY label_ja"
+                )
+            ),
         )
         result.watch = counts["watch"].get("1", 0)
     return result
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """Everything an inbox page shows, read in one go (one trip to the database thread)."""
+
+    queue: QueuePage
+    counts: QueueCounts
+    unread: int
+    pending: list[PendingReply]
+    colleagues: list[Colleague]
+
+
+def inbox(db: Database, staff: Staff, filters: QueueFilter, *, with_colleagues: bool) -> Inbox:
+    """The staff member's inbox page: the queue, its counts, what waits for them; the
+    colleagues a filter can name only where the page draws its filters."""
+    return Inbox(
+        queue(db, staff, filters),
+        queue_counts(db, staff, filters),
+        unread_count(db, staff),
+        pending_replies(db, staff),
+        colleagues(db, staff) if with_colleagues else [],
+    )

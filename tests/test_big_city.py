@@ -2,13 +2,18 @@
 exposed as slow: read through their indexes, page by page, they must still list exactly what
 the routing rule admits, in the order each page promises."""
 
+from starlette.testclient import TestClient
+
+import bench.baseline
 from bench.generate import GeneratedCity, generate_city
 from school_report import triage
 from school_report.db import connect
+from school_report.migrations import migrate
 from school_report.reports import find_report_by_code
 from school_report.routing import inbox_condition
-from school_report.schools import school_for_entry_token
+from school_report.schools import add_school, school_for_entry_token
 from school_report.staff import authenticate, find_staff
+from school_report.topics import active_topics
 from tests.support import SECRET, inbox
 
 
@@ -139,3 +144,24 @@ def test_the_centres_kept_counts_are_the_counts_of_its_reports_after_any_case_wo
                 )
             }
             assert triage._count_by(db, centre, filters, facet) == counted, (filters, facet)
+
+
+def test_the_benchmarks_bare_baseline_stores_a_report_and_opens_it_with_its_code(
+    tmp_path, monkeypatch
+):
+    """The baseline must do the project's work on the project's schema, or its figures say
+    nothing: a send stores a report and a message, and the code it shows opens them."""
+
+    path = tmp_path / "baseline.db"
+    db = connect(path)
+    migrate(db)
+    add_school(db, "みなみ小学校", "elementary")
+    topic = active_topics(db)[0]
+    monkeypatch.setenv("BASELINE_DB", str(path))
+    monkeypatch.setattr(bench.baseline, "_local", type(bench.baseline._local)())
+    form = {"step": "send", "topic": topic.id, "recipient": "nurse", "body": "ねむれない"}
+    with TestClient(bench.baseline.app) as client:
+        sent = client.post("/p/x", data={**form, "submission_key": "k1"})
+        opened = client.post("/p/x", data={"step": "open", "code": sent.text})
+    assert sent.status_code == 200 and "ねむれない" in opened.text
+    assert db.execute("SELECT count(*), answered_by FROM reports").fetchone() == (1, "nurse")

@@ -1,8 +1,10 @@
 """Case work through the app in-process: who may reach which page, refusals that change
 nothing, the weekly review's CSV, and internal notes kept out of every pupil view."""
 
+import csv
+import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -138,6 +140,21 @@ def test_the_weekly_csv_has_no_pupil_names_and_opens_in_a_spreadsheet(client, ci
     assert "母の不在が続く" in response.text and "やまだ" not in response.text
     assert "やまだ" not in client.get("/staff/weekly").text
     assert client.get("/staff/weekly?week=not-a-date").status_code == 400
+
+
+def test_the_weekly_csv_dates_a_case_by_the_citys_day_and_runs_no_formula(client, city):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    monday = date.today() - timedelta(days=date.today().weekday())
+    # 08:00 in Japan on Monday is 23:00 UTC on Sunday.
+    sunday_utc = f"{(monday - timedelta(days=1)).isoformat()}T23:00:00+00:00"
+    city.db.execute("UPDATE reports SET created_at = ? WHERE id = ?", [sunday_utc, report_id])
+    csrf = log_in(client, city.staff("centre"))
+    act(client, csrf, report_id, "headline", headline='=HYPERLINK("http://x")')
+    rows = list(csv.reader(io.StringIO(client.get("/staff/weekly.csv").text.lstrip("\ufeff"))))
+    (row,) = [row for row in rows[1:] if row[0] == str(report_id)]
+    assert row[1] == monday.isoformat()
+    assert row[7].startswith("'=")
 
 
 def test_an_internal_note_never_reaches_any_pupil_view(client, city):

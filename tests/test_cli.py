@@ -170,6 +170,8 @@ def test_staff_accounts_are_added_and_listed(admin):
         (("frobnicate",), None, "invalid choice"),
         (("serve", "--port", "99999"), None, "1 to 65535"),
         (("serve", "--port", "http"), None, "1 to 65535"),
+        (("serve", "--workers", "0"), None, "1 to 32"),
+        (("serve", "--workers", "２"), None, "1 to 32"),
         (("legal-hold", "9999"), None, "no report 9999"),
     ],
 )

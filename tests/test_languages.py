@@ -213,6 +213,27 @@ def test_staff_pages_have_no_furigana(client, city):
     assert "<ruby>" not in client.get("/staff").text
 
 
+def test_staff_read_topic_labels_without_the_furigana_marks_written_for_pupils(client, city):
+    city.db.execute("UPDATE topics SET label_ja = '{先生|せんせい}のこと' WHERE slug = 'teacher'")
+    _, token = city.school("elementary")
+    send_report(client, token, city.db, topic="teacher", recipient="centre", body="たすけて")
+    log_in(client, city.staff("centre"))
+    (report_id,) = city.db.execute("SELECT max(id) FROM reports").fetchone()
+    pages = [
+        client.get(path).text
+        for path in (
+            "/staff",
+            f"/staff/reports/{report_id}",
+            "/staff/weekly",
+            "/staff/weekly.csv",
+            "/staff/statistics",
+        )
+    ]
+    assert "先生のこと" in pages[0] and "先生のこと" in pages[1] and "先生のこと" in pages[3]
+    for page in pages:
+        assert "{先生|" not in page and "せんせい}" not in page
+
+
 # -- topics and return codes ------------------------------------------------------------
 
 

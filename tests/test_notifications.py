@@ -16,9 +16,11 @@ from school_report.hand_overs import hand_over
 from school_report.migrations import migrate
 from school_report.notifications import (
     CAFILE_VARIABLE,
+    CLAIM_FOR,
     PASSWORD_VARIABLE,
     MailSettings,
     MailSettingsRefused,
+    _claim_due,
     deliver_outbox,
     mail_server,
     mail_settings,
@@ -202,6 +204,30 @@ def test_a_down_mail_server_does_not_stop_reporting_and_the_mail_goes_later(db, 
         assert mailbox.to(address(nurse))
     finally:
         controller.stop()
+
+
+def test_two_senders_at_once_send_each_mail_once_and_a_sender_that_dies_is_made_up_for(
+    tmp_path, mailbox
+):
+    """With `serve --workers 2`, or `send-mail` from cron beside the server, two senders look
+    at the outbox; a mail one has taken is not sent by the other."""
+    first, second = connect(tmp_path / "city.db"), connect(tmp_path / "city.db")
+    migrate(first)
+    school = add_school(first, "みなみ小学校", "elementary")
+    use_mail_server(first, mailbox.port)
+    nurse = mailed_staff(first, "nurse", school)
+    report(first, school)
+    later = utc_now() + timedelta(minutes=1)
+    assert deliver(first, mailbox, later).sent == 1
+    assert deliver(second, mailbox, later).sent == 0
+    assert len(mailbox.to(address(nurse))) == 1
+
+    report(first, school, body="また かきます")
+    taken = _claim_due(first, later)  # a sender that took the mail and then died
+    assert len(taken) == 1
+    assert deliver(second, mailbox, later).sent == 0
+    assert deliver(second, mailbox, later + CLAIM_FOR).sent == 1
+    assert len(mailbox.to(address(nurse))) == 2
 
 
 def test_an_address_the_server_refuses_is_given_up_and_logged_others_still_go(

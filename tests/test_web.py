@@ -3,6 +3,7 @@ staff sessions, and the headers every page carries."""
 
 import re
 
+import httpx2 as httpx
 import pytest
 
 from school_report.migrations import RECIPIENTS
@@ -250,3 +251,24 @@ def test_staff_can_open_no_report_outside_their_inbox_whatever_the_id(client, ci
             assert client.get(f"/staff/reports/{reports[key]}").status_code == 200
     assert count(city, "messages") == before
     assert other_school.id != school.id
+
+
+def test_the_service_runs_as_one_process_per_core_on_one_database(serve_with):
+    live = serve_with("--workers", "2")
+    _, token = live.city.school()
+    for n in range(6):  # a new connection each: the kernel hands them to either process
+        with httpx.Client(base_url=live.url, headers={"origin": live.url}) as pupil:
+            sent = pupil.post(
+                f"/p/{token}",
+                data={
+                    "step": "send",
+                    "topic": str(topic_id(live.city.db, "bullying")),
+                    "recipient": "school_team",
+                    "body": f"たすけて {n}",
+                    "submission_key": f"workers-{n}",
+                },
+            )
+            assert sent.status_code == 200
+            assert pupil.get("/healthz").text == "ok"
+    assert live.city.db.execute("SELECT count(*) FROM reports").fetchone() == (6,)
+    assert live.log().count("Started server process") >= 2

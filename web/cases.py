@@ -17,11 +17,13 @@ from school_report import case_review, cases, triage
 from school_report.case_file import case_file
 from school_report.hours import city_zone
 from school_report.migrations import STATUSES
-from school_report.reports import Report, SubmissionError, unread_count
+from school_report.reports import Report, SubmissionError
 from school_report.staff import Staff
+from school_report.statistics_export import as_text
 from web import i18n
 from web.database import call_domain
 from web.forms import one, whole_number
+from web.names import name_of
 from web.staff import current_staff, render_staff, report_or_404, report_view, staff_form
 from web.templating import is_htmx
 
@@ -39,7 +41,7 @@ def _pages(request: Request, queue: triage.QueuePage) -> dict[str, str | None]:
 
     def address(page: int) -> str:
         query = {**request.query_params, "page": str(page)}
-        return f"{request.url.path}?{urlencode(query)}"
+        return f"{request.scope['path']}?{urlencode(query)}"
 
     return {
         "previous": address(queue.page - 1) if queue.page else None,
@@ -73,20 +75,21 @@ async def inbox(request: Request) -> Response:
     if staff.role in NO_INBOX_ROLES:  # they have no inbox: their work is the admin pages
         return RedirectResponse("/staff/admin", status_code=303)
     filters = queue_filter(request.query_params, staff)
-    queue = await call_domain(request, triage.queue, staff, filters)
+    page = await call_domain(
+        request, triage.inbox, staff, filters, with_colleagues=not is_htmx(request)
+    )
     context = {
         "filters": filters,
         "query": str(request.query_params),
-        "queue": queue,
-        "pages": _pages(request, queue),
-        "counts": await call_domain(request, triage.queue_counts, staff, filters),
-        "unread": await call_domain(request, unread_count, staff),
-        "pending": await call_domain(request, cases.pending_replies, staff),
+        "queue": page.queue,
+        "pages": _pages(request, page.queue),
+        "counts": page.counts,
+        "unread": page.unread,
+        "pending": page.pending,
+        "colleagues": page.colleagues,
     }
-    if is_htmx(request):
-        return render_staff(request, staff, "staff/_inbox_rows.html", context)
-    context["colleagues"] = await call_domain(request, cases.colleagues, staff)
-    return render_staff(request, staff, "staff/inbox.html", context)
+    template = "staff/_inbox_rows.html" if is_htmx(request) else "staff/inbox.html"
+    return render_staff(request, staff, template, context)
 
 
 async def _centre_staff(request: Request) -> Staff:
@@ -273,46 +276,30 @@ async def weekly_review_print(request: Request) -> Response:
     return await _review(request, "staff/weekly_print.html")
 
 
-def _label(msgid: str) -> str:
-    return str(i18n.gettext(msgid))
-
-
-# The CSV says the same as the page; these are the same msgids as staff/_names.html.
-_URGENCY = {"urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low"}
-_STATUS = {
-    "new": "New",
-    "in_progress": "In progress",
-    "coordinating": "Coordinating",
-    "monitoring": "Monitoring",
-    "closed": "Closed",
-}
-_SCHOOL_KIND = {"elementary": "Elementary", "junior_high": "Junior high", "high": "High school"}
-
-
 async def weekly_review_csv(request: Request) -> Response:
     staff = await _centre_staff(request)
     week = await _week(request)
     rows = await call_domain(request, case_review.weekly_review, staff, week)
-    language = i18n.current_language.get()
+    language, zone = i18n.current_language.get(), await call_domain(request, city_zone)
     out = io.StringIO()
     writer = csv.writer(out)
     header = ("Report", "Opened", "Topic", "School level", "Urgency", "Status", "Assigned to")
-    writer.writerow([_label(h) for h in (*header, "Headline", "Latest note", "Watch case")])
+    writer.writerow([i18n.gettext(h) for h in (*header, "Headline", "Latest note", "Watch case")])
     for row in rows:
-        writer.writerow(
-            [
-                row.report_id,
-                row.created_at[:10],
-                row.topic_ja if language == "ja" else row.topic_en,
-                _label(_SCHOOL_KIND[row.school_kind]),
-                _label(_URGENCY[row.urgency]),
-                _label(_STATUS[row.status]),
-                row.assignee_name or "",
-                row.headline or "",
-                row.latest_note or "",
-                row.watch_reason if row.watch_case else "",
-            ]
-        )
+        opened = datetime.fromisoformat(row.created_at).astimezone(zone).date().isoformat()
+        cells = [
+            row.report_id,
+            opened,
+            row.topic_ja if language == "ja" else row.topic_en,
+            name_of("school_kind", row.school_kind),
+            name_of("urgency", row.urgency),
+            name_of("status", row.status),
+            row.assignee_name or "",
+            row.headline or "",
+            row.latest_note or "",
+            row.watch_reason if row.watch_case else "",
+        ]
+        writer.writerow([as_text(str(cell)) for cell in cells])
     # A byte-order mark so that spreadsheet programs read the Japanese as UTF-8.
     return Response(
         "\ufeff" + out.getvalue(),

@@ -1,6 +1,5 @@
 """One SQLite connection per worker thread, never shared between threads."""
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,16 +10,21 @@ from sqlite_utils import Database
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from school_report.cores import cores_per_process
 from school_report.db import connect
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-# Worker threads at once, each with its own SQLite connection (schema and page cache, 1-3 MB).
-# More would finish no sooner on a few cores, only hold more memory: anyio's default of 40 grew
-# the server past 200 MB under load (bench/).
-WORKER_THREADS = 4 * (os.cpu_count() or 1)
+# Worker threads at once, each with its own SQLite connection: one per core (of this process's
+# share, with `serve --workers`). Every SQLite call
+# hands the GIL back and forth with the event loop that renders the pages, so more threads than
+# cores finish nothing sooner and slow everything: with a million reports, 10 staff at once got
+# 87 inbox pages a second (p99 about 300 ms) from 8 threads and 141 (p99 about 110 ms) from 2
+# (bench/). Argon2 has its own thread per core (`school_report.codes`); anyio's default of 40
+# threads also grew the server past 200 MB under load.
+WORKER_THREADS = cores_per_process()
 
 
 def limit_worker_threads() -> None:

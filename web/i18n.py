@@ -13,7 +13,7 @@ stored with the words, never guessed. `gettext` renders the marks by the pupil's
 
 import re
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -99,9 +99,15 @@ def with_ruby(text: str, reading: str) -> Markup:
     return Markup(RUBY_MARK.sub(r"\1", escaped))
 
 
+@lru_cache(maxsize=8192)
+def _translation(language: str, reading: str, message: str) -> Markup:
+    """A page asks for hundreds of strings, mostly the same ones: each is looked up and given
+    its ruby once per language and reading, not at every use."""
+    return with_ruby(catalogue(language).get(message, message), reading)
+
+
 def gettext(message: str) -> str:
-    translated = catalogue(current_language.get()).get(message, message)
-    return with_ruby(translated, current_reading.get())
+    return _translation(current_language.get(), current_reading.get(), message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

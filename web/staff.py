@@ -18,6 +18,7 @@ from web import i18n
 from web.csrf import token_for, token_is_valid
 from web.database import call_domain
 from web.forms import one, read_form
+from web.security import served_over_https
 from web.sessions import read_staff_token
 from web.templating import render
 
@@ -90,7 +91,7 @@ async def choose_language(request: Request) -> Response:
         path="/staff",
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.https,
+        secure=served_over_https(request.scope, request.app.state.settings.https),
     )
     return response
 

@@ -2,7 +2,7 @@
 
 import hashlib
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from school_report.clock import utc_now
 from web import i18n, when
+from web.names import name_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent.parent / "static"
@@ -26,7 +27,13 @@ def static_url(name: str) -> str:
 
 
 def _as_datetime(value: str | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return value if isinstance(value, datetime) else _parsed(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> datetime:
+    """Stored times are read again at every refresh of a page: each is parsed once."""
+    return datetime.fromisoformat(text)
 
 
 def _age(value: str) -> str:
@@ -46,9 +53,12 @@ def create_environment(zone: ZoneInfo) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no file checks at every include of every page.
+        auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["static_url"] = static_url
+    env.globals["name_of"] = name_of
     env.globals["ruby"] = lambda text: i18n.with_ruby(text, i18n.current_reading.get())
     # Staff switch between Japanese and English; pupils between every pupil language.
     env.globals["language_names"] = {
