@@ -520,11 +520,16 @@ def _statistics_upsert(
 ) -> str:
     """Add `reports` (1, -1 or 0) and the messages of `source` to each dimension's counts of
     its report's UTC month and UTC day."""
+    return _counts_upsert(statistics_dimension_rows(source, dimensions), reports)
+
+
+def _counts_upsert(rows: str, reports: str) -> str:
+    """Add `reports` and the messages of each of `rows` (dimension rows) to its counts."""
     return f"""INSERT INTO statistics_counts
         (grain, bucket, dim, value, reports, pupil_messages, staff_messages)
         SELECT g.grain, substr(d.created_at, 1, g.length), d.dim, d.value,
                {reports}, d.pupil_messages, d.staff_messages
-        FROM ({statistics_dimension_rows(source, dimensions)}) AS d,
+        FROM ({rows}) AS d,
              (SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g
         WHERE true
         ON CONFLICT (grain, bucket, dim, value) DO UPDATE SET
@@ -789,17 +794,7 @@ def visible_message_count(report_id: str, author: str) -> str:
 def _m011_upsert(
     source: str, reports: str, dimensions: tuple[str, ...] = tuple(STATISTICS_DIMENSIONS_M011)
 ) -> str:
-    return f"""INSERT INTO statistics_counts
-        (grain, bucket, dim, value, reports, pupil_messages, staff_messages)
-        SELECT g.grain, substr(d.created_at, 1, g.length), d.dim, d.value,
-               {reports}, d.pupil_messages, d.staff_messages
-        FROM ({statistics_rows(source, dimensions)}) AS d,
-             (SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g
-        WHERE true
-        ON CONFLICT (grain, bucket, dim, value) DO UPDATE SET
-            reports = reports + excluded.reports,
-            pupil_messages = pupil_messages + excluded.pupil_messages,
-            staff_messages = staff_messages + excluded.staff_messages"""
+    return _counts_upsert(statistics_rows(source, dimensions), reports)
 
 
 def _m011_report_row(row: str, sign: int) -> str:

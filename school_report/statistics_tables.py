@@ -59,17 +59,8 @@ from school_report.statistics import (
     whole_months,
 )
 from school_report.text import plain_text
+from school_report.topics import CATEGORIES
 
-CATEGORIES = (
-    "home_life",
-    "school_life",
-    "life_in_care",
-    "personality",
-    "physical",
-    "relationships",
-    "delinquency",
-    "other",
-)
 DIRECTIONS = ("school_to_centre", "centre_to_school")
 SCHOOL_RECIPIENTS = ("nurse", "school_team")
 TOP_SUB_ITEMS = 5

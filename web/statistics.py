@@ -24,6 +24,8 @@ from school_report.statistics_export import to_csv, to_xlsx
 from school_report.statistics_tables import Publication, report_tables
 from web import i18n
 from web.database import call_domain
+from web.names import N_
+from web.names import NAMES as VALUE_NAMES
 from web.staff import current_staff, render_staff
 from web.statistics_charts import bar_chart, line_chart
 
@@ -36,13 +38,10 @@ MEDIA_TYPES = {
 }
 
 
-def N_(message: str) -> str:
-    """Marks a message for the catalogue; `label` translates it when it is shown."""
-    return message
-
-
-# Every label a statistics table shows, by the kind of row, column or table it names.
+# Every label a statistics table shows, by the kind of row, column or table it names: the names
+# every staff page uses (urgency, status, recipient…), and the tables' own.
 NAMES: dict[str, dict[str, str]] = {
+    **VALUE_NAMES,
     "table": {
         "overview": N_("Overview"),
         "contacts": N_("Contacts (every message counted)"),
@@ -80,11 +79,6 @@ NAMES: dict[str, dict[str, str]] = {
     },
     "total": {"total": N_("Total")},
     "author": {"pupil": N_("Messages from pupils"), "staff": N_("Messages from staff")},
-    "recipient": {
-        "nurse": N_("School nurse"),
-        "school_team": N_("In-school response team"),
-        "centre": N_("Children's-rights support centre"),
-    },
     "kind": {
         "elementary": N_("Elementary school"),
         "junior_high": N_("Junior high school"),
@@ -110,19 +104,6 @@ NAMES: dict[str, dict[str, str]] = {
         "6": N_("Sunday"),
     },
     "named": {"0": N_("Anonymous"), "1": N_("Named")},
-    "urgency": {
-        "urgent": N_("Urgent"),
-        "high": N_("High"),
-        "normal": N_("Normal"),
-        "low": N_("Low"),
-    },
-    "status": {
-        "new": N_("New"),
-        "in_progress": N_("In progress"),
-        "coordinating": N_("Coordinating"),
-        "monitoring": N_("Monitoring"),
-        "closed": N_("Closed"),
-    },
     "outcome": {
         "resolved": N_("Resolved"),
         "referred": N_("Referred"),
