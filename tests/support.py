@@ -79,18 +79,33 @@ def enrol_two_factor(db: Database, staff: Staff) -> TwoFactorDevice:
     return DEVICES[staff.login]
 
 
+def form_token(client, page: str = "/staff/login") -> str:
+    """The CSRF token of a page's forms, as a browser gets it (with the page's cookies)."""
+    return csrf_token_in(client.get(page).text)
+
+
+def post_login_form(client, login: str, password: str = PASSWORD, **options):
+    """Post the login form as a browser does: the login page first, for its token."""
+    form = {"login": login, "password": password, "csrf_token": form_token(client)}
+    return client.post("/staff/login", data=form, **options)
+
+
+def post_code_form(client, code: str, **options):
+    """Post the second-factor form as a browser does: its page first, for its token."""
+    form = {"code": code, "csrf_token": form_token(client, "/staff/login/code")}
+    return client.post("/staff/login/code", data=form, **options)
+
+
 def log_in(client, staff: Staff, password: str = PASSWORD) -> str:
     """Log in through the pages (typing the second-factor code where asked); return the CSRF
     token of the session."""
-    response = client.post(
-        "/staff/login", data={"login": staff.login, "password": password}, follow_redirects=False
-    )
+    response = post_login_form(client, staff.login, password, follow_redirects=False)
     assert response.status_code == 303, response.text
     if response.headers["location"] == "/staff/login/code":
         code = DEVICES[staff.login].next_code()
-        response = client.post("/staff/login/code", data={"code": code}, follow_redirects=False)
+        response = post_code_form(client, code, follow_redirects=False)
         assert response.status_code == 303, response.text
-    return csrf_token_in(client.get("/staff").text)
+    return form_token(client, "/staff")
 
 
 def log_in_page(page, url: str, staff: Staff, password: str = PASSWORD) -> None:

@@ -69,6 +69,7 @@ from tests.support import (
     enrol_two_factor,
     inbox,
     log_in,
+    post_login_form,
     return_code_in,
     send_report,
     topic_id,
@@ -821,7 +822,7 @@ def test_a_city_admin_resets_a_nurses_password_her_session_ends_and_she_must_cho
         response = client.post(f"/staff/admin/staff/{nurse.id}/password", data={"csrf_token": csrf})
         temporary = re.search(r'id="temporary-password">([^<]+)<', response.text).group(1)
         assert desk.get("/staff").url.path == "/staff/login"
-        desk.post("/staff/login", data={"login": nurse.login, "password": temporary})
+        post_login_form(desk, nurse.login, temporary)
         assert desk.get("/staff").url.path == "/staff/password"
     entry = log_entries(city.db)[0]
     assert (entry.action, entry.subject) == ("staff.reset_password", nurse.login)
@@ -842,7 +843,7 @@ def test_a_city_admin_resets_a_counsellors_lost_phone_and_set_up_comes_first(
         assert not two_factor.is_enrolled(city.db, counsellor.id)
         found = re.search(r'id="temporary-password">([^<]+)<', response.text)
         password = found.group(1) if found else PASSWORD
-        desk.post("/staff/login", data={"login": counsellor.login, "password": password})
+        post_login_form(desk, counsellor.login, password)
         assert desk.get("/staff").url.path in ("/staff/two-factor", "/staff/password")
     assert "staff.reset_two_factor" in [e.action for e in log_entries(city.db)]
 

@@ -11,7 +11,16 @@ from starlette.routing import Route
 from school_report import two_factor
 from school_report.reports import add_staff_reply, pupil_report, submit_report
 from school_report.topics import topic
-from tests.support import PASSWORD, inbox, log_in, return_code_in, send_report, topic_id
+from tests.support import (
+    PASSWORD,
+    inbox,
+    log_in,
+    post_code_form,
+    post_login_form,
+    return_code_in,
+    send_report,
+    topic_id,
+)
 from web.admin import SETTING_SECTIONS
 from web.app import routes
 from web.cases import ACTIONS
@@ -214,7 +223,7 @@ def test_a_cross_site_staff_post_is_refused_even_with_the_token(client, city):
 @pytest.mark.parametrize("value", ["\x00", "a" * 300, "<script>", "𝒜\u202e"])
 def test_hostile_logins_and_codes_are_refused_plainly(client, city, value):
     before = snapshot(city)
-    login = client.post("/staff/login", data={"login": value, "password": value})
+    login = post_login_form(client, value, value)
     assert login.status_code == 400 and 'role="alert"' in login.text
     assert "<script>" not in login.text
     _, token = city.school()
@@ -238,7 +247,7 @@ def test_a_password_change_with_hostile_input_changes_nothing(client, city):
             },
         )
         assert response.status_code == 400
-    assert client.post("/staff/login", data={"login": nurse.login, "password": PASSWORD})
+    assert post_login_form(client, nurse.login).url.path == "/staff"
 
 
 # Every other form, staff and admin. Each form is tried with a hostile value in each of its
@@ -594,9 +603,9 @@ HOSTILE_CODES = ["\x00" * 6, "1" * 300, "<script>", "１２３４５６\u202e", 
 def test_hostile_second_factor_codes_are_refused_plainly(client, city, code):
     """At login and when setting two-step login up: a message, no session, nothing enrolled."""
     counsellor = city.staff("centre")
-    client.post("/staff/login", data={"login": counsellor.login, "password": PASSWORD})
+    post_login_form(client, counsellor.login)
     before = snapshot(city)
-    at_login = client.post("/staff/login/code", data={"code": code})
+    at_login = post_code_form(client, code)
     assert at_login.status_code == 400 and 'role="alert"' in at_login.text
     assert "<script>" not in at_login.text and snapshot(city) == before
     school, _ = city.school()

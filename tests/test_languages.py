@@ -19,7 +19,7 @@ from markupsafe import Markup
 from school_report.codes import ReturnCode, code_words, normalise, parse_return_code
 from school_report.reports import LANGUAGES
 from school_report.topics import active_topics
-from tests.support import CODE_GROUP, log_in, return_code_in, send_report
+from tests.support import CODE_GROUP, form_token, log_in, return_code_in, send_report
 from web import i18n, when
 from web.templating import TEMPLATES
 
@@ -135,7 +135,8 @@ def test_an_unknown_language_is_refused_quietly_and_japanese_stays(client, city)
 
 
 def test_staff_pages_stay_in_japanese_and_english(client, city):
-    response = client.post("/staff/language", data={"language": "vi"}, follow_redirects=False)
+    form = {"language": "vi", "csrf_token": form_token(client)}
+    response = client.post("/staff/language", data=form, follow_redirects=False)
     assert response.cookies.get("staff_language") == "ja"
     login = client.get("/staff/login").text
     assert "Tiếng Việt" not in login and "English" in login

@@ -27,14 +27,23 @@ from school_report.staff import (
     staff_for_session,
     start_session,
 )
-from tests.support import DEVICES, PASSWORD, SECRET, csrf_token_in, enrol_two_factor, log_in, unique
+from tests.support import (
+    DEVICES,
+    PASSWORD,
+    SECRET,
+    csrf_token_in,
+    enrol_two_factor,
+    form_token,
+    log_in,
+    post_code_form,
+    post_login_form,
+    unique,
+)
 from web.app import create_app
 
 
 def post_login(client, login, password=PASSWORD):
-    return client.post(
-        "/staff/login", data={"login": login, "password": password}, follow_redirects=False
-    )
+    return post_login_form(client, login, password, follow_redirects=False)
 
 
 def sessions_of(city, staff):
@@ -133,13 +142,10 @@ def test_login_with_two_step_needs_the_code_and_makes_no_session_before_it(clien
     assert response.headers["location"] == "/staff/login/code"
     assert sessions_of(city, admin) == 0
     assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/login"
-    refused = client.post("/staff/login/code", data={"code": "123456"})
+    refused = post_code_form(client, "123456")
     assert refused.status_code == 400 and sessions_of(city, admin) == 0
     code = DEVICES[admin.login].next_code()
-    assert (
-        client.post("/staff/login/code", data={"code": code}, follow_redirects=False).status_code
-        == 303
-    )
+    assert post_code_form(client, code, follow_redirects=False).status_code == 303
     assert sessions_of(city, admin) == 1
 
 
@@ -170,11 +176,7 @@ def test_a_pending_login_cookie_expires_and_cannot_be_forged(client, city):
     client.cookies.set("staff_login", "1.forged.signature", path="/staff/login")
     response = client.get("/staff/login/code", follow_redirects=False)
     assert response.headers["location"] == "/staff/login"
-    response = client.post(
-        "/staff/login/code",
-        data={"code": DEVICES[admin.login].next_code()},
-        follow_redirects=False,
-    )
+    response = post_code_form(client, DEVICES[admin.login].next_code(), follow_redirects=False)
     assert response.headers["location"] == "/staff/login" and sessions_of(city, admin) == 0
 
 
@@ -238,7 +240,7 @@ def test_wrong_second_factor_codes_count_towards_the_lock(client, city):
     admin = city.staff("admin")
     for _ in range(login_throttle.FAILURES_BEFORE_ACCOUNT_LOCK):
         post_login(client, admin.login)
-        client.post("/staff/login/code", data={"code": "999999"})
+        post_code_form(client, "999999")
     assert post_login(client, admin.login).status_code == 429
 
 
@@ -286,7 +288,7 @@ def test_a_password_spraying_flood_slows_a_right_login_but_never_refuses_it(
     response = post_login(client, counsellor.login)
     assert response.headers["location"] == "/staff/login/code"
     code = DEVICES[counsellor.login].next_code()
-    response = client.post("/staff/login/code", data={"code": code}, follow_redirects=False)
+    response = post_code_form(client, code, follow_redirects=False)
     assert response.headers["location"] == "/staff"
     assert time.monotonic() - started >= 2 * 0.4  # both steps were slowed
     assert client.get("/staff", follow_redirects=False).status_code == 200
@@ -304,11 +306,16 @@ def test_parallel_wrong_passwords_get_no_more_checks_than_the_lock_allows(live_s
     tries = 40
     start_together = threading.Barrier(tries)
 
+    def browser():
+        return httpx.Client(
+            base_url=live_server.url, headers={"origin": live_server.url}, timeout=60
+        )
+
     def guess(_):
-        with httpx.Client(base_url=live_server.url, headers={"origin": live_server.url}) as c:
+        with browser() as c:
+            form = {"login": nurse.login, "password": "a wrong guess", "csrf_token": form_token(c)}
             start_together.wait()
-            form = {"login": nurse.login, "password": "a wrong guess"}
-            return c.post("/staff/login", data=form, timeout=60).status_code
+            return c.post("/staff/login", data=form).status_code
 
     try:
         with ThreadPoolExecutor(tries) as pool:
@@ -316,12 +323,8 @@ def test_parallel_wrong_passwords_get_no_more_checks_than_the_lock_allows(live_s
         # 400: the password was checked (and wrong); 429: refused before any check.
         assert set(statuses) <= {400, 429}, statuses
         assert statuses.count(400) <= login_throttle.FAILURES_BEFORE_ACCOUNT_LOCK, statuses
-        right = httpx.post(
-            f"{live_server.url}/staff/login",
-            data={"login": nurse.login, "password": PASSWORD},
-            headers={"origin": live_server.url},
-        )
-        assert right.status_code == 429
+        with browser() as c:
+            assert post_login_form(c, nurse.login).status_code == 429
     finally:
         login_throttle.forget_login_failures(live_server.city.db, nurse.login)
 
@@ -544,9 +547,9 @@ def test_disabling_from_the_command_line_ends_the_sessions_at_once(client, city,
 
 
 def post_login_with(client, headers):
-    """A login post carrying exactly these origin headers."""
+    """A login post, with its token, carrying exactly these origin headers."""
+    form = {"login": "nobody", "password": "wrong password!", "csrf_token": form_token(client)}
     del client.headers["origin"]
-    form = {"login": "nobody", "password": "wrong password!"}
     return client.post("/staff/login", data=form, headers=headers)
 
 
@@ -566,23 +569,126 @@ def post_login_with(client, headers):
 def test_a_login_or_language_post_from_anywhere_but_this_site_is_refused(client, headers, allowed):
     response = post_login_with(client, headers)
     assert (response.status_code != 403) == allowed, response.status_code
-    language = client.post("/staff/language", data={"language": "en"}, headers=headers)
+    form = {"language": "en", "csrf_token": form_token(client)}
+    language = client.post("/staff/language", data=form, headers=headers)
     assert (language.status_code != 403) == allowed
 
 
 def test_with_a_base_url_set_only_its_origin_may_post(settings):
     app = create_app(replace(settings, base_url="https://report.city.example", https=True))
     with TestClient(app, base_url="https://testserver") as client:
+        form = {"language": "en", "csrf_token": form_token(client)}
         # Behind a proxy that does not keep the Host header, the base URL still matches.
         ok = client.post(
             "/staff/language",
-            data={"language": "en"},
+            data=form,
             headers={"origin": "https://report.city.example"},
             follow_redirects=False,
         )
         assert ok.status_code == 303
         # A page whose name was pointed at this server (DNS rebinding) is another site.
         refused = client.post(
-            "/staff/language", data={"language": "en"}, headers={"origin": "https://testserver"}
+            "/staff/language", data=form, headers={"origin": "https://testserver"}
         )
         assert refused.status_code == 403
+
+
+# The forms shown before logging in carry a token bound to the browser's pre-session key
+
+FORGERIES = ("no token", "another browser's token", "a token but no cookie")
+
+
+def login_failures(city):
+    return city.db.execute("SELECT count(*) FROM login_failures").fetchone()[0]
+
+
+def another_browser(settings):
+    return TestClient(create_app(settings), headers={"origin": "http://testserver"})
+
+
+def forged_token(client, settings, forgery, page="/staff/login"):
+    """The token a post that this browser's page did not make carries; the browser has its
+    own pre-session cookie, except for 'a token but no cookie'."""
+    own = form_token(client, page)
+    if forgery == "a token but no cookie":
+        client.cookies.delete("staff_form")
+        return own
+    if forgery == "another browser's token":
+        with another_browser(settings) as other:
+            return form_token(other, page)
+    return ""
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_a_login_without_this_browsers_form_token_is_refused_and_counts_nothing(
+    client, city, settings, forgery
+):
+    school, _ = city.school()
+    nurse = city.staff("nurse", school)
+    token = forged_token(client, settings, forgery)
+    for password in (PASSWORD, "a wrong guess"):
+        form = {"login": nurse.login, "password": password, "csrf_token": token}
+        refused = client.post("/staff/login", data=form, follow_redirects=False)
+        assert refused.status_code == 403, password
+        assert sessions_of(city, nurse) == 0 and login_failures(city) == 0
+        assert "staff_session" not in refused.cookies
+
+
+def test_a_login_page_left_open_past_its_cookies_life_gives_a_fresh_form_that_works(client, city):
+    school, _ = city.school()
+    nurse = city.staff("nurse", school)
+    page = client.get("/staff/login")
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("staff_form=") and "Max-Age=14400" in cookie
+    assert "HttpOnly" in cookie and "Path=/staff" in cookie and "SameSite=strict" in cookie
+    form = {"login": nurse.login, "password": PASSWORD, "csrf_token": csrf_token_in(page.text)}
+    client.cookies.delete("staff_form")  # what the browser does when its Max-Age is over
+    renewed = client.post("/staff/login", data=form, follow_redirects=False)
+    assert renewed.status_code == 403 and "長い時間開かれていた" in renewed.text
+    assert 'name="password"' in renewed.text and sessions_of(city, nurse) == 0
+    form["csrf_token"] = csrf_token_in(renewed.text)
+    logged_in = client.post("/staff/login", data=form, follow_redirects=False)
+    assert logged_in.headers["location"] == "/staff" and sessions_of(city, nurse) == 1
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_a_second_factor_code_without_this_browsers_form_token_is_refused(
+    client, city, settings, forgery
+):
+    admin = city.staff("admin")
+    assert post_login(client, admin.login).headers["location"] == "/staff/login/code"
+    token = forged_token(client, settings, forgery, "/staff/login/code")
+    failures = login_failures(city)
+    for code in (DEVICES[admin.login].next_code(), "999999"):
+        form = {"code": code, "csrf_token": token}
+        refused = client.post("/staff/login/code", data=form, follow_redirects=False)
+        assert refused.status_code == 403 and "ふるく" in refused.text, code
+        assert sessions_of(city, admin) == 0 and login_failures(city) == failures
+    # The page, opened again, gives a form that works.
+    right = post_code_form(client, DEVICES[admin.login].next_code(), follow_redirects=False)
+    assert right.headers["location"] == "/staff" and sessions_of(city, admin) == 1
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_a_language_switch_without_this_browsers_form_token_is_refused(client, settings, forgery):
+    token = forged_token(client, settings, forgery)
+    form = {"language": "en", "csrf_token": token, "next": "/staff/login"}
+    refused = client.post("/staff/language", data=form, follow_redirects=False)
+    assert refused.status_code == 403 and "staff_language" not in refused.cookies
+    form["csrf_token"] = form_token(client)
+    switched = client.post("/staff/language", data=form, follow_redirects=False)
+    assert switched.status_code == 303 and switched.cookies["staff_language"] == "en"
+
+
+def test_the_language_switch_of_a_logged_in_page_carries_the_sessions_token(client, city, settings):
+    school, _ = city.school()
+    csrf = log_in(client, city.staff("nurse", school))
+    assert "staff_form" not in client.cookies  # the session binds every form from here
+    with another_browser(settings) as other:
+        others = log_in(other, city.staff("nurse", school))
+    refused = client.post("/staff/language", data={"language": "en", "csrf_token": others})
+    assert refused.status_code == 403
+    switched = client.post(
+        "/staff/language", data={"language": "en", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert switched.status_code == 303 and switched.cookies["staff_language"] == "en"

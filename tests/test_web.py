@@ -7,7 +7,7 @@ import httpx2 as httpx
 import pytest
 
 from school_report.migrations import RECIPIENTS
-from tests.support import log_in, return_code_in, send_report, topic_id
+from tests.support import log_in, post_login_form, return_code_in, send_report, topic_id
 
 
 def count(city, table):
@@ -192,7 +192,7 @@ def test_staff_log_in_see_their_inbox_and_log_out(client, city):
 
 def test_a_wrong_password_is_refused_kindly(client, city):
     nurse = city.staff("centre")
-    response = client.post("/staff/login", data={"login": nurse.login, "password": "wrong!"})
+    response = post_login_form(client, nurse.login, "wrong!")
     assert response.status_code == 400 and "正しくありません" in response.text
 
 

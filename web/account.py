@@ -30,6 +30,7 @@ from web.forms import one, read_form
 from web.qr import qr_data_uri
 from web.sessions import (
     forget_login_pending,
+    forget_pre_session_key,
     forget_staff,
     read_login_pending,
     write_login_pending,
@@ -40,15 +41,17 @@ from web.staff import (
     LoginRequired,
     _use_staff_language,
     current_staff,
+    pre_session_form,
+    pre_session_token_is_valid,
+    render_pre_session,
     render_staff,
     staff_form,
 )
-from web.templating import render
 
 
 async def login_page(request: Request) -> Response:
     _use_staff_language(request)
-    return render(request, "staff/login.html", {})
+    return render_pre_session(request, "staff/login.html", {})
 
 
 async def _attempt(request: Request, login: str, template: str, context: dict):
@@ -57,7 +60,7 @@ async def _attempt(request: Request, login: str, template: str, context: dict):
     attempt = await call_domain(request, begin_login_attempt, login)
     if attempt.locked:
         context = {**context, "error": attempt.state, "minutes": attempt.minutes_left()}
-        return render(request, template, context, status=429), attempt
+        return render_pre_session(request, template, context, status=429), attempt
     if attempt.delay:
         await asyncio.sleep(attempt.delay)
     return None, attempt
@@ -66,6 +69,9 @@ async def _attempt(request: Request, login: str, template: str, context: dict):
 async def login(request: Request) -> Response:
     _use_staff_language(request)
     form = await read_form(request)
+    if not pre_session_token_is_valid(request, form):
+        # Left open past its key's life (or not this browser's): a fresh form, nothing tried.
+        return render_pre_session(request, "staff/login.html", {"error": "login_expired"}, 403)
     login_name = one(form, "login")
     context = {"login": login_name}
     refused, attempt = await _attempt(request, login_name, "staff/login.html", context)
@@ -73,7 +79,8 @@ async def login(request: Request) -> Response:
         return refused
     staff = await call_domain(request, authenticate, login_name, one(form, "password"))
     if staff is None:
-        return render(request, "staff/login.html", {**context, "error": "login_failed"}, 400)
+        context = {**context, "error": "login_failed"}
+        return render_pre_session(request, "staff/login.html", context, 400)
     return await _password_was_right(request, staff, attempt)
 
 
@@ -92,6 +99,7 @@ async def _finish_login(request: Request, staff: Staff) -> Response:
     response = RedirectResponse("/staff", status_code=303)
     write_staff_token(request, response, token)
     forget_login_pending(response)
+    forget_pre_session_key(response)  # from here the session binds every form's token
     return response
 
 
@@ -107,18 +115,19 @@ async def _pending_staff(request: Request) -> Staff:
 async def code_page(request: Request) -> Response:
     _use_staff_language(request)
     await _pending_staff(request)
-    return render(request, "staff/login_code.html", {})
+    return render_pre_session(request, "staff/login_code.html", {})
 
 
 async def check_code(request: Request) -> Response:
     _use_staff_language(request)
     staff = await _pending_staff(request)
-    form = await read_form(request)
+    form = await pre_session_form(request)
     refused, _ = await _attempt(request, staff.login, "staff/login_code.html", {})
     if refused:
         return refused
     if not await call_domain(request, two_factor.verify_second_factor, staff.id, one(form, "code")):
-        return render(request, "staff/login_code.html", {"error": "two_factor_wrong"}, 400)
+        context = {"error": "two_factor_wrong"}
+        return render_pre_session(request, "staff/login_code.html", context, 400)
     return await _finish_login(request, staff)
 
 

@@ -8,8 +8,9 @@ SCHOOL_REPORT_BASE_URL once it is set (so a name pointed at the server by DNS re
 another site); with the development default it is the address the request was sent to.
 
 A staff form must also carry a token bound to the staff session, so even a page of this site's
-origin that was not served to that session cannot post as them. The login and language forms
-have no session to bind a token to: for them the origin check is the whole defence (SECURITY.md).
+origin that was not served to that session cannot post as them. The forms shown before logging
+in (the login, the code, the language switch) bind theirs to a random pre-session key in a
+cookie of its own instead (`web.staff.render_pre_session`): the same token, another binding.
 """
 
 import hashlib

@@ -9,8 +9,12 @@
   knows which report it opens; the cookie never names it, so a teacher holding the tablet who
   decodes the cookie learns nothing). Cookie and handle die after 3 minutes idle (Max-Age too,
   so the browser drops it as well), and quick exit deletes the cookie.
+- pre-session: before logging in, a random key (not signed: it names nobody) that the tokens of
+  the login, code and language forms are bound to (`web.staff.render_pre_session`).
 """
 
+import re
+import secrets
 from dataclasses import asdict, dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -119,3 +123,26 @@ def read_login_pending(request: Request) -> int | None:
 
 def forget_login_pending(response: Response) -> None:
     response.delete_cookie(LOGIN_COOKIE, path="/staff/login")
+
+
+PRE_SESSION_COOKIE = "staff_form"
+# Long enough for a login page left open over a morning; past it the form is renewed.
+PRE_SESSION_SECONDS = 4 * 3600
+_PRE_SESSION_KEY = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def new_pre_session_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def read_pre_session_key(request: Request) -> str | None:
+    key = request.cookies.get(PRE_SESSION_COOKIE, "")
+    return key if _PRE_SESSION_KEY.fullmatch(key) else None
+
+
+def write_pre_session_key(request: Request, response: Response, key: str) -> None:
+    _set_cookie(request, response, PRE_SESSION_COOKIE, key, "/staff", PRE_SESSION_SECONDS)
+
+
+def forget_pre_session_key(response: Response) -> None:
+    response.delete_cookie(PRE_SESSION_COOKIE, path="/staff")

@@ -19,7 +19,12 @@ from web.csrf import token_for, token_is_valid
 from web.database import call_domain
 from web.forms import one, read_form
 from web.security import served_over_https
-from web.sessions import read_staff_token
+from web.sessions import (
+    new_pre_session_key,
+    read_pre_session_key,
+    read_staff_token,
+    write_pre_session_key,
+)
 from web.templating import render
 
 LANGUAGE_COOKIE = "staff_language"
@@ -80,8 +85,42 @@ def render_staff(request: Request, staff: Staff, template: str, context: dict, s
     return render(request, template, context, status)
 
 
-async def choose_language(request: Request) -> Response:
+def _pre_session(key: str) -> str:
+    """What a pre-session form's token is bound to: never a session token of ours."""
+    return "pre-session:" + key
+
+
+def render_pre_session(request: Request, template: str, context: dict, status=200):
+    """A staff page shown before logging in (the login, the code): its forms, the language
+    switch too, carry a token bound to this browser's pre-session key, set here if it has none
+    (and renewed, so its life starts again)."""
+    key = read_pre_session_key(request) or new_pre_session_key()
+    context = {**context, "csrf_token": token_for(request, _pre_session(key))}
+    response = render(request, template, context, status)
+    write_pre_session_key(request, response, key)
+    return response
+
+
+def pre_session_token_is_valid(request: Request, form: FormData, *, or_session=False) -> bool:
+    """The form carries the token of this browser's pre-session key, or (`or_session`, for
+    the language switch of a logged-in page) that of its staff session."""
+    key = read_pre_session_key(request)
+    session = read_staff_token(request) if or_session else None
+    bound_to = [binding for binding in (key and _pre_session(key), session) if binding]
+    sent = one(form, "csrf_token")
+    return any(token_is_valid(request, binding, sent) for binding in bound_to)
+
+
+async def pre_session_form(request: Request, *, or_session=False) -> FormData:
+    """A form posted before logging in, refused (403) without its pre-session token."""
     form = await read_form(request)
+    if not pre_session_token_is_valid(request, form, or_session=or_session):
+        raise HTTPException(403, "csrf")
+    return form
+
+
+async def choose_language(request: Request) -> Response:
+    form = await pre_session_form(request, or_session=True)
     back_to = one(form, "next") if one(form, "next").startswith("/staff") else "/staff"
     response = RedirectResponse(back_to, status_code=303)
     language = i18n.choose_language(one(form, "language"))
