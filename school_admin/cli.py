@@ -26,6 +26,7 @@ from school_report.notifications import (
 )
 from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
+    School,
     SchoolError,
     add_school,
     current_entry_token,
@@ -125,6 +126,13 @@ def cmd_school_add(args: argparse.Namespace) -> None:
     print(f"added school {school.name} ({school.kind}); print its link: school-admin school link")
 
 
+def _school_named(db, name: str) -> School:
+    school = find_school(db, name)
+    if school is None:
+        raise CommandError(f"no school named {name!r} (see: school-admin school list)")
+    return school
+
+
 def cmd_school_list(args: argparse.Namespace) -> None:
     for school in list_schools(_database(args)):
         state = "active" if school.active else "inactive"
@@ -134,9 +142,7 @@ def cmd_school_list(args: argparse.Namespace) -> None:
 def cmd_school_link(args: argparse.Namespace) -> None:
     db = _database(args)
     settings = _settings(args)
-    school = find_school(db, args.name)
-    if school is None:
-        raise CommandError(f"no school named {args.name!r} (see: school-admin school list)")
+    school = _school_named(db, args.name)
     token = None if args.rotate else current_entry_token(db, school, settings.secret)
     if token is None:
         token = issue_entry_link(db, school, settings.secret)
@@ -148,11 +154,7 @@ def cmd_school_link(args: argparse.Namespace) -> None:
 
 def cmd_staff_add(args: argparse.Namespace) -> None:
     db = _database(args)
-    school = None
-    if args.school:
-        school = find_school(db, args.school)
-        if school is None:
-            raise CommandError(f"no school named {args.school!r}")
+    school = _school_named(db, args.school) if args.school else None
     password = os.environ.get("SCHOOL_REPORT_NEW_PASSWORD") or _ask_password()
     # Where two-step login is required, the password given here is a temporary one: only with
     # it can the person set up two-step login, which they do before choosing their own.
@@ -278,11 +280,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
     from web.statistics import Scope, export_file, file_name
 
     db = _database(args)
-    school = None
-    if args.school:
-        school = find_school(db, args.school)
-        if school is None:
-            raise CommandError(f"no school named {args.school!r} (see: school-admin school list)")
+    school = _school_named(db, args.school) if args.school else None
     # A school's figures are published (protected) unless --internal says otherwise.
     publish = args.publish or (school is not None and not args.internal)
     try:

@@ -21,6 +21,7 @@ from school_report.audit import record_event
 from school_report.clock import now_iso
 from school_report.db import transaction
 from school_report.migrations import CONSENTS, HAND_OVER_SHARES
+from school_report.refused import ReasonRefused
 from school_report.routing import answers_report, centre_answers
 from school_report.staff import Staff
 from school_report.text import clean_text
@@ -33,12 +34,8 @@ MAX_SUMMARY_CHARS = 2000
 SCHOOL_RECIPIENTS = ("nurse", "school_team")
 
 
-class HandOverRefused(ValueError):
+class HandOverRefused(ReasonRefused):
     """A hand-over cannot be made as asked; `reason` names why for the UI."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from school_report.db import transaction
 from school_report.hours import city_zone
 from school_report.migrations import NOTIFY_MODES
 from school_report.overdue import deadlines
-from school_report.refused import Refused
+from school_report.refused import ReasonRefused
 from school_report.routing import answer_condition, answers_report
 from school_report.settings import change_settings, get_setting, set_setting
 from school_report.staff import Staff
@@ -78,12 +78,8 @@ BODIES = {
 }
 
 
-class MailSettingsRefused(Refused):
+class MailSettingsRefused(ReasonRefused):
     """A staff member's notification settings cannot be saved; `reason` names why."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

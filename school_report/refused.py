@@ -8,3 +8,10 @@ class Refused(ValueError):
     def __init__(self, message: str, reason: str = "bad_form"):
         super().__init__(message)
         self.reason = reason
+
+
+class ReasonRefused(Refused):
+    """A refusal whose reason code is all it says: `raise SubmissionError("too_long")`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, reason)

@@ -14,7 +14,7 @@ from school_report.codes import ReturnCode, hash_return_code, new_return_code, p
 from school_report.danger_words import raise_urgency_for_message
 from school_report.db import transaction
 from school_report.notifications import queue_report_mail
-from school_report.refused import Refused
+from school_report.refused import ReasonRefused
 from school_report.routing import (
     answer_condition,
     check_route,
@@ -38,12 +38,8 @@ CODE_FAILURES_BEFORE_SLOWING = 10
 CODE_FAILURES_BEFORE_REFUSING = 30
 
 
-class SubmissionError(Refused):
+class SubmissionError(ReasonRefused):
     """What a pupil or staff member sent cannot be accepted; `reason` names why for the UI."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from sqlite_utils import Database
 from school_report.admin_log import Actor
 from school_report.hours import city_zone
 from school_report.migrations import statistics_rows, visible_message_count
-from school_report.refused import Refused
+from school_report.refused import ReasonRefused
 from school_report.settings import change_setting, get_setting
 
 MAX_PERIOD_DAYS = 5 * 366
@@ -50,11 +50,8 @@ Label = tuple[str, str]  # (kind, key): what the page or export shows, e.g. ("ca
 Cell = int | float | str | None
 
 
-class StatisticsError(Refused):
+class StatisticsError(ReasonRefused):
     """A period cannot be counted as asked; `reason` names why for the pages."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason, reason)
 
 
 @dataclass(frozen=True)
