@@ -133,10 +133,14 @@ BUGS = (
 )
 
 
-def pytest_passes(tests: tuple[str, ...]) -> bool:
+def failing_test(tests: tuple[str, ...]) -> str | None:
+    """The first test that fails, or None when they all pass."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    return run.returncode == 0
+    if run.returncode == 0:
+        return None
+    failed = [line.split()[1] for line in run.stdout.splitlines() if line.startswith("FAILED ")]
+    return failed[0] if failed else f"pytest exit {run.returncode}"
 
 
 def check(bug: PlantedBug) -> str:
@@ -149,12 +153,14 @@ def check(bug: PlantedBug) -> str:
         planted = planted.replace(old, new)
     try:
         path.write_text(planted, encoding="utf-8")
-        caught = not pytest_passes(bug.tests)
+        caught_by = failing_test(bug.tests)
     finally:
         path.write_text(original, encoding="utf-8")
-    if not caught:
+    if caught_by is None:
         return "SURVIVED"
-    return "caught" if pytest_passes(bug.tests) else "caught, but the tests fail without it too"
+    if failing_test(bug.tests) is not None:
+        return "caught, but the tests fail without it too"
+    return f"caught by {caught_by.split('[')[0]}"
 
 
 def main(names: list[str]) -> int:
@@ -172,8 +178,8 @@ def main(names: list[str]) -> int:
             continue
         result = check(bug)
         results.append(result)
-        print(f"{bug.name:28} {result:10} {bug.what}", flush=True)
-    return 0 if all(result == "caught" for result in results) else 1
+        print(f"{bug.name:28} {bug.what}\n{'':28} {result}", flush=True)
+    return 0 if all(result.startswith("caught by") for result in results) else 1
 
 
 if __name__ == "__main__":
