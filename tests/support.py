@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from school_report import triage, two_factor
 from school_report.clock import utc_now
+from school_report.hand_overs import hand_over
 from school_report.reports import Report
 from school_report.schools import School, add_school, issue_entry_link
 from school_report.staff import Staff, add_staff
@@ -172,3 +173,8 @@ def inbox(db: Database, staff: Staff) -> list[Report]:
         if not page.more:
             return reports
         filters = triage.QueueFilter(status="all", page=page.page + 1)
+
+
+def hand_over_with_consent(db: Database, by: Staff, report: Report, to_recipient: str) -> None:
+    """Hand a report over on the pupil's consent, as staff do in most cases."""
+    hand_over(db, by, report, to_recipient, pupil_consent="agreed", legal_duty=False, reason="同意")

@@ -1,6 +1,7 @@
 """The authorisation matrix: every route of the app × every kind of visitor × objects of their
-own and of another school or recipient → the status the rules below expect. A refusal changes
-nothing in the database. The routes are read from the app's own table, so a route without a
+own and of another school or recipient (reports sent, referred to the centre and handed to a
+school; accounts at each school and with none) → the status the rules below expect. A refusal
+changes nothing in the database. The routes are read from the app's own table, so a route without a
 rule here fails the test: whoever adds a route says here who may use it.
 
 Every response met on the way also carries the security headers.
@@ -19,13 +20,23 @@ from starlette.testclient import TestClient
 
 from school_report.db import connect
 from school_report.reports import add_staff_reply, pupil_report, submit_report
-from tests.support import City, form_token, inbox, log_in, return_code_in, send_report, topic_id
+from tests.support import (
+    City,
+    form_token,
+    hand_over_with_consent,
+    inbox,
+    log_in,
+    return_code_in,
+    send_report,
+    topic_id,
+)
 from web import app as web_app
 from web.app import create_app
 
 ALLOWED = "allowed"  # passes authorisation: any status but 403/404/5xx or a login redirect
 LOGIN = "login"  # sent to the login page
 SOFT = "soft"  # a pupil step that shows the code form again (200/400): nothing written
+READS = "reads"  # a report handed over to them: they read it (403 where only the answerer acts)
 
 STAFF_ACTORS = (
     "nurse",
@@ -45,9 +56,17 @@ ROLE_OF = {"other_nurse": "nurse", "other_school_admin": "school_admin"}
 # route: 404 for everyone, never a 500.
 HUGE = "9" * 23
 OBJECTS = {
-    "report_id": ("nurse_report_A", "team_report_A", "centre_report_A", "team_report_B", "huge"),
+    "report_id": (
+        "nurse_report_A",
+        "team_report_A",
+        "centre_report_A",
+        "team_report_B",
+        "referred_report_A",  # school A's team referred it to the centre
+        "handed_report_B",  # the centre brought in school B's nurse
+        "huge",
+    ),
     "school_id": ("school_A", "school_B", "huge"),
-    "staff_id": ("staff_A", "staff_B", "huge"),
+    "staff_id": ("staff_A", "staff_B", "staff_centre", "staff_admin", "huge"),
     "topic_id": ("topic", "huge"),
     "slug": ("nurse",),
     "section": ("hours",),
@@ -79,19 +98,22 @@ def staff_only(*roles: str, refused: int = 403) -> Expect:
 any_staff = staff_only()
 
 
+# Who has each report in their inbox: the recipient the pupil chose at the report's school (the
+# centre: any school), and a side it was handed over to, at that school only.
+SEEN_BY = {
+    "nurse_report_A": {"nurse": ALLOWED},
+    "team_report_A": {"school_team": ALLOWED},
+    "centre_report_A": {"centre": ALLOWED},
+    "team_report_B": {},
+    "referred_report_A": {"centre": ALLOWED, "school_team": READS},
+    "handed_report_B": {"centre": ALLOWED, "other_nurse": READS},
+}
+
+
 def reports_in_inbox(actor, report):
-    """The recipient the pupil chose, at the report's school (the centre: any school)."""
     if actor in ("anonymous", "pupil"):
         return LOGIN
-    recipient, school = report.rsplit("_", 1)
-    seen = {
-        "nurse": ("nurse", "A"),
-        "school_team": ("team", "A"),
-        "other_nurse": ("nurse", "B"),
-    }
-    if actor == "centre":
-        return ALLOWED if recipient == "centre_report" else 404
-    return ALLOWED if seen.get(actor) == (recipient.removesuffix("_report"), school) else 404
+    return SEEN_BY[report].get(actor, 404)
 
 
 def school_of_administrator(*, city_admin_only: bool = False) -> Expect:
@@ -104,7 +126,8 @@ def school_of_administrator(*, city_admin_only: bool = False) -> Expect:
             return ALLOWED
         if role(actor) != "school_admin" or city_admin_only:
             return 403
-        return ALLOWED if obj.endswith(SCHOOL_OF[actor]) else 404
+        # An object of no school (staff_centre, staff_admin) is another school's too.
+        return ALLOWED if obj.endswith(f"_{SCHOOL_OF[actor]}") else 404
 
     return expect
 
@@ -242,12 +265,25 @@ def _arrange(client, city: City) -> World:
         reports[name] = city.db.execute(
             "SELECT id FROM reports WHERE submission_key = ?", [name]
         ).fetchone()[0]
+    for name, school, recipient, by, to in (
+        ("referred_report_A", school_a, "school_team", staff["school_team"], "centre"),
+        ("handed_report_B", school_b, "centre", staff["centre"], "nurse"),
+    ):
+        submit_report(
+            city.db, school, topic_id(city.db, "friends"), recipient, name, submission_key=name
+        )
+        (reports[name],) = city.db.execute(
+            "SELECT id FROM reports WHERE submission_key = ?", [name]
+        ).fetchone()
+        hand_over_with_consent(city.db, by, pupil_report(city.db, reports[name]), to)
     ids = {
         **{name: str(report_id) for name, report_id in reports.items()},
         "school_A": str(school_a.id),
         "school_B": str(school_b.id),
         "staff_A": str(city.staff("nurse", school_a).id),
         "staff_B": str(city.staff("nurse", school_b).id),
+        "staff_centre": str(city.staff("centre").id),
+        "staff_admin": str(city.staff("admin").id),
         "topic": str(topic_id(city.db, "friends")),
         "nurse": "nurse",
         "hours": "hours",
@@ -407,6 +443,8 @@ def test_every_route_refuses_whoever_its_rule_refuses_and_a_refusal_changes_noth
                 got = _outcome(response)
                 if expected == SOFT:
                     got = SOFT if response.status_code in (200, 400) else got
+                if expected == READS:
+                    got = READS if got in (ALLOWED, 403) else got
                 if got != expected:
                     mismatches.append(f"{method} {filled} as {actor}: {got}, expected {expected}")
                 header_problems.update(
@@ -415,7 +453,7 @@ def test_every_route_refuses_whoever_its_rule_refuses_and_a_refusal_changes_noth
                 if method != "POST":
                     continue
                 wrote = _cells(city.db) != before
-                if expected != ALLOWED and wrote:
+                if expected not in (ALLOWED, READS) and wrote:
                     mismatches.append(f"{method} {filled} as {actor}: refused but wrote")
                 if wrote or _sessions(city.db) != sessions:
                     # Undo what the post did (a logout, too), so each check meets the same world.

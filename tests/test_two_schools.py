@@ -8,13 +8,21 @@ from dataclasses import dataclass
 
 import pytest
 
-from school_report.hand_overs import SCHOOL_RECIPIENTS, hand_over
+from school_report.hand_overs import SCHOOL_RECIPIENTS
 from school_report.migrations import RECIPIENTS
 from school_report.notifications import set_mail_settings
 from school_report.reports import Report, pupil_report, submit_report
 from school_report.schools import School, add_school
 from school_report.staff import Staff, add_staff
-from tests.support import PASSWORD, csrf_token_in, inbox, log_in, topic_id, unique
+from tests.support import (
+    PASSWORD,
+    csrf_token_in,
+    hand_over_with_consent,
+    inbox,
+    log_in,
+    topic_id,
+    unique,
+)
 
 CENTRE = "centre"
 
@@ -52,10 +60,6 @@ def send(db, school: School, recipient: str) -> Report:
     )
     (report_id,) = db.execute("SELECT id FROM reports WHERE submission_key = ?", [key]).fetchone()
     return pupil_report(db, report_id)
-
-
-def hand_over_with_consent(db, by: Staff, report: Report, to: str) -> None:
-    hand_over(db, by, report, to, pupil_consent="agreed", legal_duty=False, reason="本人の同意")
 
 
 def mailed(db) -> set[int]:
