@@ -4,8 +4,14 @@ test here failed on the code the reviewers probed."""
 import csv
 import io
 import os
+import re
+import select
+import socket
 import stat
+import time
+from pathlib import Path
 
+import httpx2 as httpx
 import openpyxl
 import pytest
 
@@ -15,6 +21,7 @@ from school_report.migrations import migrate
 from school_report.staff import staff_account, staff_accounts
 from school_report.statistics import Table
 from school_report.statistics_export import to_csv, to_xlsx
+from tests.conftest import _stop, start_server
 from tests.support import log_in
 
 # Finding 2: a school administrator could make themselves a report reader. Who may give which
@@ -153,3 +160,74 @@ def test_a_new_database_is_readable_by_its_owner_only(tmp_path):
             assert stat.S_IMODE((tmp_path / "new" / name).stat().st_mode) == 0o600, name
     finally:
         os.umask(old)
+
+
+# Finding 3: a body without Content-Length was read whole before the 413 (1 GB took the server
+# to 2.1 GB). Findings 6: each client that dropped a pupil POST part-way logged a traceback.
+@pytest.fixture
+def served(tmp_path):
+    """`school-admin serve` and its process (for its memory)."""
+    live, server = start_server(tmp_path)
+    yield live, server
+    _stop(server)
+
+
+def peak_memory_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def _request_head(url: str, path: str, headers: dict[str, str]) -> tuple[socket.socket, bytes]:
+    host, port = url.removeprefix("http://").split(":")
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", f"Origin: {url}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return socket.create_connection((host, int(port)), timeout=30), head
+
+
+def post_chunked(url: str, path: str, megabytes: int) -> bytes:
+    """Send a form of `megabytes` in 64 KiB chunks, without Content-Length, stopping when the
+    server answers; return the answer's first line."""
+    form = {"content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked"}
+    sock, head = _request_head(url, path, form)
+    chunk = b"10000\r\n" + b"a" * 0x10000 + b"\r\n"
+    with sock:
+        sock.sendall(head)
+        try:
+            for _ in range(megabytes * 16):
+                sock.sendall(chunk)
+                if select.select([sock], [], [], 0)[0]:
+                    break
+            else:
+                sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return sock.recv(4096).split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("path", ["/staff/login", "/p/no-such-link", "/exit", "/healthz"])
+def test_a_huge_chunked_post_is_refused_while_it_streams_in(served, path):
+    live, server = served
+    before = peak_memory_mb(server.pid)
+    answer = post_chunked(live.url, path, megabytes=200)
+    assert peak_memory_mb(server.pid) - before < 20
+    if path == "/staff/login":
+        assert answer == b"HTTP/1.1 413 Request Entity Too Large"
+    assert httpx.get(f"{live.url}/healthz").status_code == 200
+
+
+def test_clients_that_drop_their_post_part_way_cost_one_short_line_each_at_most(served):
+    live, _ = served
+    _, token = live.city.school()
+    for _ in range(40):
+        headers = {"content-type": "application/x-www-form-urlencoded", "content-length": "9000"}
+        sock, head = _request_head(live.url, f"/p/{token}", headers)
+        with sock:
+            sock.sendall(head + b"step=send&body=" + b"a" * 3000)
+    time.sleep(1)
+    assert httpx.get(f"{live.url}/healthz").status_code == 200
+    log = live.log()
+    assert "Traceback" not in log
+    lines = [line for line in log.splitlines() if "client left" in line]
+    assert 1 <= len(lines) <= 10, log[-2000:]
+    assert token not in log
