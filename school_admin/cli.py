@@ -486,9 +486,20 @@ def build_parser() -> Parser:
     return parser
 
 
+# The commands that create a database; every other one refuses a path where there is none, so
+# a mistyped --db is not a new, empty city that the command then works on and exits 0.
+CREATING_COMMANDS = ("init", "demo")
+
+
+def _check_database_exists(args: argparse.Namespace) -> None:
+    if args.command not in CREATING_COMMANDS and not args.db.is_file():
+        raise CommandError(f"no database at {args.db} (create one with: school-admin init)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_database_exists(args)
         args.fn(args)
     except (CommandError, OSError, sqlite3.Error) as error:
         print(f"school-admin: {error}", file=sys.stderr)

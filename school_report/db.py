@@ -1,8 +1,9 @@
 """Opening the SQLite database with the settings every connection needs."""
 
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -18,7 +19,7 @@ def connect(path: str | Path) -> Database:
     The connection is in autocommit mode: writes that belong together go through `transaction`.
     """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(path))
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -26,6 +27,15 @@ def connect(path: str | Path) -> Database:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
     return Database(conn)
+
+
+def _create_private(path: Path) -> None:
+    """A new database file is created readable by its owner only (0600, whatever the umask),
+    before SQLite writes a byte: it holds what pupils wrote. SQLite gives its -wal and -shm
+    files the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 @contextmanager

@@ -86,6 +86,7 @@ def add_staff(
         display_name, MAX_DISPLAY_NAME_CHARS, StaffError, required=False
     )
     _check_role(role, school)
+    _may_give(db, role, by)
     check_password_rules(login, password)
     if find_staff(db, login):
         raise StaffError(f"there is already a staff account {login!r}", "login_taken")
@@ -337,7 +338,20 @@ def _not_yourself(account: StaffAccount, by: Actor) -> None:
 def city_admin_needed(account: StaffAccount, by_role: str) -> bool:
     """Whether resetting this account's password or two-factor, or changing its role, is for a
     city admin only: the account reads pupils' reports (`REPORT_READING_ROLES`)."""
-    return account.role in REPORT_READING_ROLES and by_role != "admin"
+    return not may_give_role(account.role, by_role)
+
+
+def may_give_role(role: str, by_role: str) -> bool:
+    """Whether someone of `by_role` may create an account of `role`, or hold one's access in
+    their hands (reset it, change its role, to or from `role`). Whoever could make or take over
+    an account that reads pupils' reports could read them: that is for a city admin only."""
+    return by_role == "admin" or role not in REPORT_READING_ROLES
+
+
+def roles_given_by(by_role: str) -> tuple[str, ...]:
+    """The roles an administrator of `by_role` may give: a school admin, their school's only."""
+    offered = ROLES if by_role == "admin" else SCHOOL_ROLES
+    return tuple(role for role in offered if may_give_role(role, by_role))
 
 
 def _role_of(db: Database, by: Actor) -> str:
@@ -347,6 +361,11 @@ def _role_of(db: Database, by: Actor) -> str:
         return "admin"
     row = db.execute("SELECT role FROM staff WHERE id = ?", [by.staff_id]).fetchone()
     return row[0] if row else ""
+
+
+def _may_give(db: Database, role: str, by: Actor) -> None:
+    if not may_give_role(role, _role_of(db, by)):
+        raise StaffError("only a city admin may do this to this account", "city_admin_needed")
 
 
 def check_access_change(db: Database, staff_id: int, by: Actor) -> StaffAccount:
@@ -364,6 +383,7 @@ def set_staff_role(
 ) -> None:
     account = check_access_change(db, staff_id, by)
     _check_role(role, school)
+    _may_give(db, role, by)
     with transaction(db):
         db.execute(
             "UPDATE staff SET role = ?, school_id = ? WHERE id = ?",

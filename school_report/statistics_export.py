@@ -2,12 +2,14 @@
 
 Labels come from the caller (`label(kind, key)`), which knows the reader's language. Text
 (labels, school and topic names, headings) is never read as a formula: a cell starting with
-= + - @ (or a tab or carriage return) gets a leading apostrophe in CSV, as OWASP advises, and is
-written as a string cell in .xlsx.
+= + - @ (or a tab or carriage return, or what a spreadsheet reads as one of them, such as a
+full-width ＝) gets a leading apostrophe in CSV, as OWASP advises, and is written as a string
+cell in .xlsx.
 """
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterator
 
 from school_report.statistics import Cell, Table
@@ -18,9 +20,16 @@ _SHEET_FORBIDDEN = str.maketrans({character: " " for character in "[]:*?/\\"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def starts_like_a_formula(text: str) -> bool:
+    """Whether a spreadsheet might read the text as a formula: its first character, or what
+    that character stands for (NFKC: a full-width ＝ or ＋, a small ﹦), is one of
+    FORMULA_STARTS. Spreadsheets in Japanese locales convert full-width input."""
+    return unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTS)
+
+
 def as_text(cell: Cell) -> Cell:
     """A CSV cell that a spreadsheet will not run: text starting like a formula is quoted."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+    if isinstance(cell, str) and starts_like_a_formula(cell):
         return "'" + cell
     return cell
 

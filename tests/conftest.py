@@ -73,6 +73,7 @@ def start_server(home: Path, *options: str) -> tuple[LiveServer, subprocess.Pope
         "SCHOOL_REPORT_SECRET": SECRET,
         "SCHOOL_REPORT_BASE_URL": f"http://127.0.0.1:{port}",
     }
+    connect(db_path).close()  # `serve` works on a database that exists (`init` creates one)
     command = [sys.executable, "-m", "school_admin", "serve", "--db", str(db_path)]
     with log_path.open("w") as log:
         server = subprocess.Popen(

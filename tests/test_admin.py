@@ -234,7 +234,7 @@ def test_a_school_admin_adds_staff_only_at_their_own_school(client, city):
     own, _ = city.school()
     other, _ = city.school()
     csrf = log_in(client, city.staff("school_admin", own))
-    form = {"csrf_token": csrf, "login": "yamada", "role": "nurse", "school": str(other.id)}
+    form = {"csrf_token": csrf, "login": "yamada", "role": "school_admin", "school": str(other.id)}
     assert client.post("/staff/admin/staff", data=form).status_code == 200
     (account,) = [a for a in staff_accounts(city.db) if a.login == "yamada"]
     assert account.school_id == own.id

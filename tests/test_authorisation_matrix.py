@@ -388,7 +388,7 @@ def _check_headers(path: str, response) -> list[str]:
         wrong.append("CSP allows inline")
     if headers.get("x-content-type-options") != "nosniff":
         wrong.append("nosniff")
-    if headers.get("referrer-policy") != "no-referrer":
+    if headers.get("referrer-policy") != "same-origin":
         wrong.append("Referrer-Policy")
     if not path.startswith("/static/") and headers.get("cache-control") != "no-store":
         wrong.append("no-store")
@@ -573,7 +573,7 @@ def test_a_school_admin_cannot_place_an_account_at_another_school(matrix_client,
     world = _arrange(client, city)
     _use(client, world.cookies["school_admin"])
     school_b = world.ids["school_B"]
-    form = {"login": "placed", "display_name": "x", "role": "nurse", "school": school_b}
+    form = {"login": "placed", "display_name": "x", "role": "school_admin", "school": school_b}
     client.post("/staff/admin/staff", data={**form, "csrf_token": _csrf(client)})
     role = {"role": "school_team", "school": school_b, "csrf_token": _csrf(client)}
     client.post(f"/staff/admin/staff/{world.ids['staff_A']}", data=role)

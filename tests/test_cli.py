@@ -187,6 +187,7 @@ def test_a_duplicate_school_is_refused(admin):
 
 
 def test_serve_refuses_to_start_without_a_secret(admin):
+    connect(admin.db_path).close()
     assert_refused(admin("serve"), "no signing secret")
 
 

@@ -21,6 +21,7 @@ TABLETS = 8
 
 def serve(db_path, port, log):
     env = {**os.environ, "SCHOOL_REPORT_SECRET": SECRET}
+    connect(db_path).close()  # `serve` works on a database that exists
     server = subprocess.Popen(
         [sys.executable, "-m", "school_admin", "serve", "--db", str(db_path), "--port", str(port)],
         env=env,

@@ -165,7 +165,7 @@ def test_pupil_pages_are_never_cached_and_carry_a_strict_policy(client, city):
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["x-content-type-options"] == "nosniff"
     cookie = response.headers["set-cookie"]
     # Max-Age is the pupil's 3-minute idle limit: the browser drops it too.

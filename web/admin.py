@@ -23,9 +23,7 @@ from school_report.admin_log import Actor, log_entries
 from school_report.migrations import (
     READINGS,
     RECIPIENTS,
-    ROLES,
     SCHOOL_KINDS,
-    SCHOOL_ROLES,
     URGENCIES,
 )
 from school_report.refused import Refused
@@ -51,6 +49,7 @@ from school_report.staff import (
     disable_staff,
     enable_staff,
     reset_password,
+    roles_given_by,
     set_needs_review,
     set_staff_role,
     staff_account,
@@ -247,7 +246,7 @@ async def poster(request: Request) -> Response:
 
 
 def _roles(staff: Staff) -> tuple[str, ...]:
-    return ROLES if staff.role == "admin" else SCHOOL_ROLES
+    return roles_given_by(staff.role)
 
 
 async def _schools_for(request: Request, staff: Staff) -> list[School]:

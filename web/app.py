@@ -20,6 +20,7 @@ from web import account, admin, cases, hand_overs, notifications, pupil, staff, 
 from web.config import Settings
 from web.database import ConnectionPerThread, call_domain, limit_worker_threads
 from web.logs import redact_server_logs, redacted
+from web.request_body import LimitRequestBody
 from web.security import SecurityHeaders, security_headers, served_over_https
 from web.templating import STATIC, create_environment, is_htmx, render
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(LimitRequestBody),
             Middleware(SecurityHeaders, https=settings.https),
             Middleware(GZipMiddleware, minimum_size=500),
         ],

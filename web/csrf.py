@@ -1,9 +1,12 @@
 """Cross-site request forgery: one mechanism, two checks.
 
-Every unsafe request must come from this site: its Origin is this site's, or, where a browser
-sends `Origin: null` (a form posted under Referrer-Policy no-referrer), Sec-Fetch-Site says
-same-origin. A request with neither header is refused: every browser still in use sends one on
-a post, so what sends neither is a script, which needs no forgery. "This site" is
+Every unsafe request must come from this site: its Origin is this site's (and Sec-Fetch-Site,
+where the browser sends it, says same-origin). Pages are served with Referrer-Policy
+same-origin, under which a browser names the real origin of a form posted to this site; under
+no-referrer it would send `Origin: null`, which a sandboxed frame or a data: page anywhere
+also sends, so `null` is refused, as is a post without Origin (Sec-Fetch-Site alone included):
+every browser still in use sends Origin on a post, so what sends none is a script, which needs
+no forgery. "This site" is
 SCHOOL_REPORT_BASE_URL once it is set (so a name pointed at the server by DNS rebinding is
 another site); with the development default it is the address the request was sent to.
 
@@ -36,9 +39,7 @@ def this_site(request: Request) -> str:
 def same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     fetch_site = request.headers.get("sec-fetch-site")
-    if origin is not None and origin != "null":
-        return origin == this_site(request) and fetch_site in (None, "same-origin")
-    return fetch_site == "same-origin"
+    return origin == this_site(request) and fetch_site in (None, "same-origin")
 
 
 def token_for(request: Request, session_token: str) -> str:

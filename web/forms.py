@@ -21,11 +21,8 @@ async def read_form(request: Request) -> FormData:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
         raise HTTPException(400, "bad_form")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        raise HTTPException(413, "too_large")
+    # Longer than MAX_BODY_BYTES is refused as it streams in (web.request_body), on every route.
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(413, "too_large")
     if not _is_utf8_form(body):
         raise HTTPException(400, "bad_form")
     try:
