@@ -62,7 +62,7 @@ _MIXED_WORD = re.compile(r"[a-z]*\d[a-z\d]*")
 _ENDS = ".!?;。！？；…\n"
 _SENTENCE_END = re.compile(f"[{re.escape(_ENDS)}]+")
 _WORD = re.compile(r"\w+")
-_RUN = re.compile(r"([^\W\d_])\1{2,}")
+_RUN = re.compile(r"([^\W\dk_])\1{2,}")  # but kkkk, Brazilian laughter, stays
 
 
 @dataclass(frozen=True)
@@ -364,20 +364,30 @@ def signals(text: str) -> list[Signal]:
     signal that a look-alike or a context cancels is left out."""
     reading = _read(text)
     cancels = _Cancels(reading)
-    found: dict[tuple[str, str, int], Signal] = {}
+    found: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for code in PATTERN_LANGUAGES:
         for family, rules in _language(code).families.items():
             for match in rules.finditer(reading):
                 span = match.span()
-                if span[0] == span[1] or (family, code, span[0]) in found:
-                    continue
-                if cancels.cancel(family, span):
-                    continue
-                start, end = reading.origins[span[0]], reading.origins[span[1] - 1] + 1
-                found[(family, code, span[0])] = Signal(
-                    family, FAMILY_URGENCY[family], code, start, end
-                )
-    return sorted(found.values(), key=lambda signal: (signal.start, signal.family))
+                spans = found.setdefault((family, code), [])
+                if span[0] == span[1] or any(_overlaps(span, other) for other in spans):
+                    continue  # one pupil phrase, one signal: 'mim quer morrer' holds 'quer morrer'
+                if not cancels.cancel(family, span):
+                    spans.append(span)
+    return sorted(
+        (
+            Signal(
+                family,
+                FAMILY_URGENCY[family],
+                code,
+                reading.origins[start],
+                reading.origins[end - 1] + 1,
+            )
+            for (family, code), spans in found.items()
+            for start, end in spans
+        ),
+        key=lambda signal: (signal.start, signal.family),
+    )
 
 
 def detect_language(text: str) -> str:
