@@ -140,6 +140,7 @@ class _Context:
     families: frozenset[str]
     words: _Rules
     unless: _Rules
+    sentence: bool = False  # reaches over joining words: "he pushed me, but we were playing"
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ def _language(code: str) -> _Language:
                 frozenset(context["families"]),
                 rules(context["words"]),
                 rules(context.get("unless", [])),
+                context.get("scope") == "sentence",
             )
             for name, context in source.get("contexts", {}).items()
         ),
@@ -283,12 +285,12 @@ def _language(code: str) -> _Language:
     )
 
 
-def _clauses(reading: _Reading) -> list[tuple[int, int]]:
-    """Where each clause of the folded text begins and ends."""
+def _clauses(reading: _Reading, sentences: bool = False) -> list[tuple[int, int]]:
+    """Where each clause (or only each sentence) of the folded text begins and ends."""
     cuts = {0, len(reading.folded)}
     for match in _SENTENCE_END.finditer(reading.folded):
         cuts.update(match.span())
-    for code in PATTERN_LANGUAGES:
+    for code in PATTERN_LANGUAGES if not sentences else ():
         cuts.update(match.start() for match in _language(code).clause_breaks.finditer(reading))
     ordered = sorted(cuts)
     return list(itertools.pairwise(ordered))
@@ -308,9 +310,14 @@ def _contexts() -> tuple[_Context, ...]:
             frozenset().union(*(c.families for c in same)),
             _Rules(tuple(rule for c in same for rule in c.words.rules)),
             _Rules(tuple(rule for c in same for rule in c.unless.rules)),
+            any(c.sentence for c in same),
         )
         for name, same in named.items()
     )
+
+
+def _length(span: tuple[int, int]) -> int:
+    return span[1] - span[0]
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -322,19 +329,22 @@ class _Cancels:
 
     def __init__(self, reading: _Reading) -> None:
         self.reading = reading
-        self._clauses: list[tuple[int, int]] | None = None
+        self._parts: dict[bool, list[tuple[int, int]]] = {}
         self._look_alikes: dict[str, list[tuple[int, int]]] = {}
-        self._contexts: dict[tuple[int, int], frozenset[str]] = {}
+        self._contexts: dict[tuple[bool, tuple[int, int]], frozenset[str]] = {}
 
     def cancel(self, family: str, span: tuple[int, int]) -> bool:
         return any(_overlaps(span, other) for other in self.look_alikes(family)) or any(
-            family in self.contexts(clause) for clause in self.clauses() if _overlaps(span, clause)
+            family in self.contexts(sentence, part)
+            for sentence in (False, True)
+            for part in self.parts(sentence)
+            if _overlaps(span, part)
         )
 
-    def clauses(self) -> list[tuple[int, int]]:
-        if self._clauses is None:
-            self._clauses = _clauses(self.reading)
-        return self._clauses
+    def parts(self, sentences: bool) -> list[tuple[int, int]]:
+        if sentences not in self._parts:
+            self._parts[sentences] = _clauses(self.reading, sentences)
+        return self._parts[sentences]
 
     def look_alikes(self, family: str) -> list[tuple[int, int]]:
         if family not in self._look_alikes:
@@ -345,18 +355,19 @@ class _Cancels:
             ]
         return self._look_alikes[family]
 
-    def contexts(self, clause: tuple[int, int]) -> frozenset[str]:
-        """The families this clause's contexts cancel."""
-        if clause not in self._contexts:
-            self._contexts[clause] = frozenset().union(
+    def contexts(self, sentence: bool, part: tuple[int, int]) -> frozenset[str]:
+        """The families cancelled by the contexts reaching over this clause or sentence."""
+        if (sentence, part) not in self._contexts:
+            self._contexts[(sentence, part)] = frozenset().union(
                 *(
                     context.families
                     for context in _contexts()
-                    if context.words.search(self.reading, clause)
-                    and not context.unless.search(self.reading, clause)
+                    if context.sentence == sentence
+                    and context.words.search(self.reading, part)
+                    and not context.unless.search(self.reading, part)
                 )
             )
-        return self._contexts[clause]
+        return self._contexts[(sentence, part)]
 
 
 def signals(text: str) -> list[Signal]:
@@ -370,10 +381,11 @@ def signals(text: str) -> list[Signal]:
             for match in rules.finditer(reading):
                 span = match.span()
                 spans = found.setdefault((family, code), [])
-                if span[0] == span[1] or any(_overlaps(span, other) for other in spans):
+                overlapping = [other for other in spans if _overlaps(span, other)]
+                if span[0] == span[1] or any(_length(o) >= _length(span) for o in overlapping):
                     continue  # one pupil phrase, one signal: 'mim quer morrer' holds 'quer morrer'
                 if not cancels.cancel(family, span):
-                    spans.append(span)
+                    spans[:] = [other for other in spans if other not in overlapping] + [span]
     return sorted(
         (
             Signal(
