@@ -1,0 +1,465 @@
+"""Danger signals in the five pupil languages other than Japanese (English, Brazilian Portuguese,
+Simplified Chinese, Vietnamese, Filipino), and which of the six languages a message is written in.
+
+Each language's patterns live in `data/danger_<language>.json`, written from that language's
+public suicide-prevention and child-protection material (the file's `sources`):
+
+    {"language": "en", "script": "words",
+     "words": {"parent": "mom mum dad* father stepdad ...", ...},
+     "families": {"suicide": ["want* to die", "@self ... better off dead", ...], ...},
+     "look_alikes": {"suicide": ["dying of laugh*", ...], ...},
+     "contexts": {"game": {"families": ["suicide", ...], "words": ["minecraft", ...],
+                           "unless": ["for real"]}, ...}}
+
+A pattern is a row of tokens over the normalised message (see `_fold`):
+- `a|b|c` is a choice of words; `kill*` is a word beginning with kill (kills, killed, killing);
+- `x?` makes the token optional; `@parent` is any word of the `words` class `parent` (a class
+  word may hold `_` for a space: `moms_boyfriend`);
+- `..` lets up to 3 words stand between its neighbours, `...` up to 7.
+In a `"script": "chars"` language (Chinese) tokens are joined without spaces and `..`/`...` are up
+to 4/10 characters within a clause.
+
+A signal is cancelled by
+- a look-alike of its family that overlaps it ("dying of laughter", "笑死", "想死你了"), or
+- a context of its family in the same clause (a game, sport, the news, a film, a lesson, "I used
+  to"), unless the clause also holds one of the context's `unless` words ("still", "again",
+  "for real"). Clauses end at sentence punctuation and at joining words (`clause_breaks`), so a
+  cancelling phrase never hides a second, real signal in another clause of the same message.
+
+Every language's patterns are checked whatever the message's language: children mix languages
+(Taglish, a Portuguese message with English slang), and a misread language must not hide danger.
+"""
+
+import itertools
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+from school_report.migrations import DATA
+
+LANGUAGES = ("ja", "en", "pt-BR", "zh-Hans", "vi", "fil")
+PATTERN_LANGUAGES = ("en", "pt-BR", "zh-Hans", "vi", "fil")  # Japanese is danger_words' own
+
+# The families a counsellor tells apart, and how soon each needs a person (migrations.URGENCIES).
+FAMILY_URGENCY = {
+    "suicide": "urgent",  # 希死念慮
+    "preparation": "urgent",  # 準備行動
+    "self_harm": "urgent",  # 自傷
+    "physical_abuse": "urgent",  # 身体的虐待
+    "sexual_abuse": "urgent",  # 性的虐待・性被害
+    "dangerous_runaway": "urgent",  # 危険な家出・外泊
+    "threat": "urgent",  # 脅迫・恐喝・性的脅迫
+    "neglect": "high",
+    "bullying_violence": "high",
+}
+
+_GAPS = {"..": 3, "...": 7}
+_CHAR_GAPS = {"..": 4, "...": 10}
+_LEET = str.maketrans("01345789", "oieastbg")
+_MIXED_WORD = re.compile(r"[a-z]*\d[a-z\d]*")
+_ENDS = ".!?;。！？；…\n"
+_SENTENCE_END = re.compile(f"[{re.escape(_ENDS)}]+")
+_WORD = re.compile(r"\w+")
+_RUN = re.compile(r"([^\W\dk_])\1{2,}")  # but kkkk, Brazilian laughter, stays
+
+
+@dataclass(frozen=True)
+class Signal:
+    family: str
+    urgency: str
+    language: str
+    start: int  # span in the text as the pupil wrote it
+    end: int
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A message as the patterns read it."""
+
+    folded: str
+    origins: list[int]  # for each folded character, its index in the text as written
+    words: frozenset[str]
+    prefixes: frozenset[str]  # every beginning of every word, for `kill*`
+    possible: dict[int, list[re.Pattern[str]]] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class _Need:
+    """One token a pattern cannot match without: checking it in a set first is what keeps a
+    1,000-character message under a millisecond per language."""
+
+    words: frozenset[str]
+    prefixes: frozenset[str]
+    substrings: frozenset[str]
+
+    def met(self, reading: _Reading) -> bool:
+        return (
+            not self.words.isdisjoint(reading.words)
+            or not self.prefixes.isdisjoint(reading.prefixes)
+            or any(s in reading.folded for s in self.substrings)
+        )
+
+
+@dataclass(frozen=True)
+class _Rule:
+    regex: re.Pattern[str]
+    needs: tuple[_Need, ...]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    rules: tuple[_Rule, ...]
+
+    def finditer(self, reading: _Reading, span: tuple[int, int] | None = None):
+        start, end = span or (0, len(reading.folded))
+        possible = reading.possible.get(id(self))
+        if possible is None:
+            possible = [r.regex for r in self.rules if all(n.met(reading) for n in r.needs)]
+            reading.possible[id(self)] = possible
+        for regex in possible:
+            yield from regex.finditer(reading.folded, start, end)
+
+    def search(self, reading: _Reading, span: tuple[int, int]) -> bool:
+        return next(self.finditer(reading, span), None) is not None
+
+
+_NONE = _Rules(())
+_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[^\W\d_]", re.ASCII)
+_VIETNAMESE_LETTERS = re.compile(r"[đăơưạảẹẻẽịỉọỏụủỳỵỷỹấầẩẫậắằẳẵặếềểễệốồổỗộớờởỡợứừửữự]", re.I)
+_PORTUGUESE_LETTERS = re.compile(r"[çõ]|ção|ções|ão\b", re.I)
+_LINGUA = {"en": "ENGLISH", "pt-BR": "PORTUGUESE", "vi": "VIETNAMESE", "fil": "TAGALOG"}
+
+
+@dataclass(frozen=True)
+class _Context:
+    name: str
+    families: frozenset[str]
+    words: _Rules
+    unless: _Rules
+    sentence: bool = False  # reaches over joining words: "he pushed me, but we were playing"
+
+
+@dataclass(frozen=True)
+class _Language:
+    code: str
+    families: dict[str, _Rules]
+    look_alikes: dict[str, _Rules]
+    contexts: tuple[_Context, ...]
+    clause_breaks: _Rules
+
+
+@cache
+def _fold_char(char: str) -> str:
+    """A character as compared: width and case folded, accents dropped (children type `nao`,
+    `muon chet`), đ read as d, apostrophes gone (`dont`, `im`), emoji kept, other punctuation a
+    space."""
+    if char in "'’`´":
+        return ""
+    if char in "đĐ":
+        return "d"
+    if unicodedata.category(char) == "So":
+        return char
+    decomposed = unicodedata.normalize("NFKD", char).casefold()
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c if c.isalnum() or c.isspace() or c in _ENDS else " " for c in kept)
+
+
+def _read(text: str) -> _Reading:
+    """The text as patterns read it. A letter written three times or more counts once (`diiiie`,
+    `moooorrer`) and digits inside a word are read as letters (`k1ll`, `su1c1d3`)."""
+    pieces = [_fold_char(char) for char in text]
+    origins = [index for index, piece in enumerate(pieces) for _ in piece]
+    folded = _MIXED_WORD.sub(_unleet, "".join(pieces))
+    drawn_out = {i for run in _RUN.finditer(folded) for i in range(run.start() + 1, run.end())}
+    if drawn_out:
+        kept = [i for i in range(len(folded)) if i not in drawn_out]
+        folded, origins = "".join(folded[i] for i in kept), [origins[i] for i in kept]
+    words = frozenset(_WORD.findall(folded))
+    prefixes = frozenset(word[:n] for word in words for n in range(1, len(word) + 1))
+    return _Reading(folded, origins, words, prefixes)
+
+
+def fold(text: str) -> str:
+    """The text as patterns read it (for tests and the city's own words)."""
+    return _read(text).folded
+
+
+def _unleet(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return word.translate(_LEET) if any(c.isalpha() for c in word) else word
+
+
+def _choices(token: str, words: dict[str, str]) -> list[str]:
+    choices = []
+    for choice in token.removesuffix("?").split("|"):
+        choices.extend(words[choice[1:]].split() if choice.startswith("@") else [choice])
+    return choices
+
+
+def _token(token: str, words: dict[str, str], chars: bool) -> str:
+    spelt = []
+    for choice in _choices(token, words):
+        body = re.escape(choice.replace("_", " ").rstrip("*")).replace(r"\ ", r"\s+")
+        spelt.append(body + (r"\w*" if choice.endswith("*") and not chars else ""))
+    spelt.sort(key=len, reverse=True)
+    return f"(?:{'|'.join(spelt)})"
+
+
+def _need(token: str, words: dict[str, str], chars: bool) -> _Need:
+    exact, prefixes, substrings = set(), set(), set()
+    for choice in _choices(token, words):
+        first = choice.split("_")[0].rstrip("*")
+        if chars or not _WORD.fullmatch(first):
+            substrings.add(choice.replace("_", " ").rstrip("*"))
+        elif choice.endswith("*") and "_" not in choice:
+            prefixes.add(first)
+        else:
+            exact.add(first)
+    return _Need(frozenset(exact), frozenset(prefixes), frozenset(substrings))
+
+
+def _pattern(pattern: str, words: dict[str, str], chars: bool) -> str:
+    tokens = pattern.split()
+    if chars:
+        gap = {g: rf"[^\n.!?;。！？；]{{0,{n}}}?" for g, n in _CHAR_GAPS.items()}
+        return "".join(
+            gap.get(t) or _token(t, words, chars) + ("?" if t.endswith("?") else "") for t in tokens
+        )
+    parts: list[str] = []
+    for token in tokens:
+        if token in _GAPS:
+            parts.append(rf"(?:\s+[^\s.!?;]+){{0,{_GAPS[token]}}}?")
+        elif not parts:
+            parts.append(_token(token, words, chars) + ("?" if token.endswith("?") else ""))
+        elif token.endswith("?") and len(token) > 1:
+            parts.append(rf"(?:\s+{_token(token, words, chars)})?")
+        else:
+            parts.append(r"\s+" + _token(token, words, chars))
+    return r"(?<!\w)" + "".join(parts) + r"(?!\w)"
+
+
+def _rules(patterns: list[str], words: dict[str, str], chars: bool) -> _Rules:
+    return _Rules(
+        tuple(
+            _Rule(
+                re.compile(_pattern(pattern, words, chars)),
+                tuple(
+                    _need(token, words, chars)
+                    for token in pattern.split()
+                    if token not in _GAPS and not (token.endswith("?") and len(token) > 1)
+                ),
+            )
+            for pattern in patterns
+        )
+    )
+
+
+@cache
+def _language(code: str) -> _Language:
+    source = json.loads((DATA / f"danger_{code}.json").read_text(encoding="utf-8"))
+    chars = source.get("script") == "chars"
+    words = source.get("words", {})
+
+    def rules(patterns: list[str]) -> _Rules:
+        return _rules(patterns, words, chars)
+
+    return _Language(
+        code=code,
+        families={family: rules(p) for family, p in source["families"].items()},
+        look_alikes={family: rules(p) for family, p in source.get("look_alikes", {}).items()},
+        contexts=tuple(
+            _Context(
+                name,
+                frozenset(context["families"]),
+                rules(context["words"]),
+                rules(context.get("unless", [])),
+                context.get("scope") == "sentence",
+            )
+            for name, context in source.get("contexts", {}).items()
+        ),
+        clause_breaks=rules(source.get("clause_breaks", [])),
+    )
+
+
+def _clauses(reading: _Reading, sentences: bool = False) -> list[tuple[int, int]]:
+    """Where each clause (or only each sentence) of the folded text begins and ends."""
+    cuts = {0, len(reading.folded)}
+    for match in _SENTENCE_END.finditer(reading.folded):
+        cuts.update(match.span())
+    for code in PATTERN_LANGUAGES if not sentences else ():
+        cuts.update(match.start() for match in _language(code).clause_breaks.finditer(reading))
+    ordered = sorted(cuts)
+    return list(itertools.pairwise(ordered))
+
+
+@cache
+def _contexts() -> tuple[_Context, ...]:
+    """Every language's contexts, those of one name (game, news, past...) made one: a Taglish
+    clause may hold the game in English and the "for real" in Filipino."""
+    named: dict[str, list[_Context]] = {}
+    for code in PATTERN_LANGUAGES:
+        for context in _language(code).contexts:
+            named.setdefault(context.name, []).append(context)
+    return tuple(
+        _Context(
+            name,
+            frozenset().union(*(c.families for c in same)),
+            _Rules(tuple(rule for c in same for rule in c.words.rules)),
+            _Rules(tuple(rule for c in same for rule in c.unless.rules)),
+            any(c.sentence for c in same),
+        )
+        for name, same in named.items()
+    )
+
+
+def _length(span: tuple[int, int]) -> int:
+    return span[1] - span[0]
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+class _Cancels:
+    """What cancels a signal in one message, each part worked out once, when first needed."""
+
+    def __init__(self, reading: _Reading) -> None:
+        self.reading = reading
+        self._parts: dict[bool, list[tuple[int, int]]] = {}
+        self._look_alikes: dict[str, list[tuple[int, int]]] = {}
+        self._contexts: dict[tuple[bool, tuple[int, int]], frozenset[str]] = {}
+
+    def cancel(self, family: str, span: tuple[int, int]) -> bool:
+        return any(_overlaps(span, other) for other in self.look_alikes(family)) or any(
+            family in self.contexts(sentence, part)
+            for sentence in (False, True)
+            for part in self.parts(sentence)
+            if _overlaps(span, part)
+        )
+
+    def parts(self, sentences: bool) -> list[tuple[int, int]]:
+        if sentences not in self._parts:
+            self._parts[sentences] = _clauses(self.reading, sentences)
+        return self._parts[sentences]
+
+    def look_alikes(self, family: str) -> list[tuple[int, int]]:
+        if family not in self._look_alikes:
+            self._look_alikes[family] = [
+                match.span()
+                for code in PATTERN_LANGUAGES
+                for match in _language(code).look_alikes.get(family, _NONE).finditer(self.reading)
+            ]
+        return self._look_alikes[family]
+
+    def contexts(self, sentence: bool, part: tuple[int, int]) -> frozenset[str]:
+        """The families cancelled by the contexts reaching over this clause or sentence."""
+        if (sentence, part) not in self._contexts:
+            self._contexts[(sentence, part)] = frozenset().union(
+                *(
+                    context.families
+                    for context in _contexts()
+                    if context.sentence == sentence
+                    and context.words.search(self.reading, part)
+                    and not context.unless.search(self.reading, part)
+                )
+            )
+        return self._contexts[(sentence, part)]
+
+
+def signals(text: str) -> list[Signal]:
+    """Every danger signal of the five languages' patterns in `text`, whatever its language; a
+    signal that a look-alike or a context cancels is left out."""
+    reading = _read(text)
+    cancels = _Cancels(reading)
+    found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for code in PATTERN_LANGUAGES:
+        for family, rules in _language(code).families.items():
+            for match in rules.finditer(reading):
+                span = match.span()
+                spans = found.setdefault((family, code), [])
+                overlapping = [other for other in spans if _overlaps(span, other)]
+                if span[0] == span[1] or any(_length(o) >= _length(span) for o in overlapping):
+                    continue  # one pupil phrase, one signal: 'mim quer morrer' holds 'quer morrer'
+                if not cancels.cancel(family, span):
+                    spans[:] = [other for other in spans if other not in overlapping] + [span]
+    return sorted(
+        (
+            Signal(
+                family,
+                FAMILY_URGENCY[family],
+                code,
+                reading.origins[start],
+                reading.origins[end - 1] + 1,
+            )
+            for (family, code), spans in found.items()
+            for start, end in spans
+        ),
+        key=lambda signal: (signal.start, signal.family),
+    )
+
+
+def detect_language(text: str) -> str:
+    """The pupil language a message is written in, one of LANGUAGES. Kana means Japanese; Han
+    characters without kana are Chinese unless they are forms only Japanese writes (気, 殺, 帰);
+    Latin letters are told apart by letters only one language has (ơ, ư, đ; ç, ão), then by
+    each language's short frequent words, then by lingua (offline, low-accuracy mode)."""
+    if _KANA.search(text):
+        return "ja"
+    han = _HAN.findall(text)
+    if han and len(han) * 2 >= len(_LATIN.findall(text)):
+        return "ja" if _japanese_kanji_lead(han) else "zh-Hans"
+    if len(_VIETNAMESE_LETTERS.findall(text)) >= 2:
+        return "vi"
+    counts = _marker_counts(fold(text))
+    ranked = sorted(counts, key=counts.get, reverse=True)
+    if _PORTUGUESE_LETTERS.search(text) and counts["pt-BR"] >= counts[ranked[0]] - 1:
+        return "pt-BR"
+    best, second = counts[ranked[0]], counts[ranked[1]]
+    if (best >= 2 and best > second + 1) or (best >= 1 and second == 0):
+        return ranked[0]
+    guess = _lingua(text)
+    return guess or ranked[0]
+
+
+@cache
+def _language_words() -> dict[str, frozenset[str]]:
+    source = json.loads((DATA / "language_words.json").read_text(encoding="utf-8"))
+    return {code: frozenset(source[code]) for code in _LINGUA}
+
+
+def _marker_counts(folded: str) -> dict[str, int]:
+    words = _WORD.findall(folded)
+    return {code: sum(w in markers for w in words) for code, markers in _language_words().items()}
+
+
+_JAPANESE_ONLY = frozenset("気帰殺駅読話様県円図売歳広辺払戦乗残絵楽薬剤働斉団実沢両関係覚悟")
+_SIMPLIFIED_ONLY = frozenset(
+    "们这么说没让对还吗呢吧为会个妈爸给开关过时们里发样学习书后头见觉买卖东车长门问间"
+)
+
+
+def _japanese_kanji_lead(han: list[str]) -> bool:
+    japanese = sum(c in _JAPANESE_ONLY for c in han)
+    chinese = sum(c in _SIMPLIFIED_ONLY for c in han)
+    return japanese > chinese
+
+
+@cache
+def _detector():
+    """lingua's detector for the four Latin-script languages, built on first use: its models
+    load lazily and cost about 12 MB of memory in low-accuracy mode."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in _LINGUA.values()]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def _lingua(text: str) -> str | None:
+    found = _detector().detect_language_of(text)
+    if found is None:
+        return None
+    return next(code for code, name in _LINGUA.items() if found.name == name)
