@@ -119,7 +119,7 @@ def _answer_and_hand_over(city, school) -> None:
     team = city.staff("school_team", school)
     add_staff_reply(city.db, team, report, "おしえてくれて ありがとう / Thank you for telling us")
     hand_over(
-        city.db, team, report, "centre", pupil_consent="agreed", legal_duty=False, reason="福祉"
+        city.db, team, report, "centre", pupil_consent="agreed", ground="consent", reason="福祉"
     )
 
 
