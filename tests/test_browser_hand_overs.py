@@ -1,7 +1,8 @@
 """Hand-overs in a real Chromium against the real server: a nurse refers a report to the centre
 with the pupil's consent, the centre brings in a school without it only to protect life or
 body, the pupil reads in the thread who else knows and why, and the school never reads the
-centre's internal notes or what the pupil kept from it. Also: a staff member sets up e-mail and a real mail arrives."""
+centre's internal notes or what the pupil kept from it. Also: a staff member sets up e-mail
+and a real mail arrives."""
 
 import pytest
 from playwright.sync_api import expect
