@@ -53,6 +53,7 @@ SHOWN_AT = {
     "_message.html": ("message", "textarea#body"),
     "_confirm.html": ("confirm", ".promise"),
     "_sent.html": ("sent", ".return-code"),
+    "_care.html": ("sent", ".reads-when"),
     "_enter_code.html": ("enter_code", "input#code"),
     "_thread.html": ("thread", ".thread"),
     "_hand_over_notice.html": ("thread_answered", ".hand-over-notice"),
