@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from school_report.audit import record_event
 from school_report.clock import now_iso, utc_now
 from school_report.db import transaction
+from school_report.grounds import NOTIFICATION_AGENCIES
 from school_report.migrations import AGENCIES, CONSENTS, OUTCOMES, STATUSES
 from school_report.reports import (
     MAX_MESSAGE_CHARS,
@@ -364,6 +365,9 @@ def log_coordination(
     require_work(db, staff, report.id)
     if agency not in AGENCIES or pupil_consent not in CONSENTS:
         raise SubmissionError("bad_form")
+    if abuse_notification and agency not in NOTIFICATION_AGENCIES:
+        # 児童虐待防止法 第6条: a 通告 goes to 児相, 市町村 or 福祉事務所, never to a school.
+        raise SubmissionError("notification_agency")
     if contacted_at > utc_now():
         raise SubmissionError("in_the_future")
     person = clean_text(contact_person, MAX_PERSON_CHARS, required=False, multiline=False)

@@ -1,14 +1,16 @@
-"""Hand-overs between a school and the centre, each with the pupil's consent on record.
+"""Hand-overs between a school and the centre, each on one lawful ground (`grounds`).
 
 A nurse or school team refers a report it answers to the centre: the centre answers it from
 then on, with the thread so far and the school's reason; the school keeps reading it. The centre
 brings in the nurse or the team of the pupil's school: they read the thread or only the
-centre's summary, and do not answer. Who sees which report, message and note is decided in
-`routing` alone; this module records hand-overs and tells the pupil of them in the thread.
+centre's summary, and do not answer. A nurse brings in the school's team on bullying (the
+bullying duty); the team reads, the nurse answers. A copy to the centre made by the pupil's own
+tap, or by the city's policy on a danger to life, refers the report to the centre as a school
+would. Who sees which report, message and note is decided in `routing` alone; this module
+records hand-overs and tells the pupil of them in the thread.
 
-The pupil's view comes first: a hand-over the pupil refused needs a legal duty to notify
-(Child Abuse Prevention Act art. 6), and so does the centre bringing in a school without
-asking, because the centre tells pupils it will not tell their school without asking first.
+The pupil's view comes first: each hand-over needs a ground `grounds.lawful_sharing` accepts;
+the centre brings in a school only with the pupil's consent or to protect their life or body.
 """
 
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from school_report import notifications
 from school_report.audit import record_event
 from school_report.clock import now_iso
 from school_report.db import transaction
+from school_report.grounds import MAX_DUTY_CHARS, grounds_for, lawful_sharing
 from school_report.migrations import CONSENTS, HAND_OVER_SHARES
 from school_report.refused import ReasonRefused
 from school_report.routing import answers_report, centre_answers
@@ -35,7 +38,8 @@ SCHOOL_RECIPIENTS = ("nurse", "school_team")
 
 
 class HandOverRefused(ReasonRefused):
-    """A hand-over cannot be made as asked; `reason` names why for the UI."""
+    """A hand-over cannot be made as asked; `reason` names why for the UI. A missing or wrong
+    lawful ground is a `grounds.GroundRefused`, which the pages show the same way."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,15 @@ class HandOver:
     id: int
     direction: str
     to_recipient: str
-    staff_name: str
+    staff_name: str | None  # None: the pupil's own tap, or the city's policy
     pupil_consent: str
-    legal_duty: bool
+    ground: str | None  # None only on hand-overs made before grounds were recorded (m013)
+    duty: str | None
     reason: str
     shares: str
     summary: str | None
     created_at: str
+    read_at: str | None  # when the receiving side first opened the report after it
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,7 @@ class PupilNotice:
 
     to_recipient: str
     direction: str
-    legal_duty: bool
-    pupil_agreed: bool
+    ground: str | None
     shares: str
     created_at: str
 
@@ -68,20 +73,21 @@ class PupilNotice:
 def hand_overs_of(db: Database, report_id: int) -> list[HandOver]:
     rows = db.execute(
         "SELECT h.id, h.direction, h.to_recipient, st.display_name, h.pupil_consent, "
-        "h.legal_duty, h.reason, h.shares, h.summary, h.created_at FROM hand_overs h "
-        "JOIN staff st ON st.id = h.staff_id WHERE h.report_id = ? ORDER BY h.id",
+        "h.ground, h.duty, h.reason, h.shares, h.summary, h.created_at, h.read_at "
+        "FROM hand_overs h LEFT JOIN staff st ON st.id = h.staff_id "
+        "WHERE h.report_id = ? ORDER BY h.id",
         [report_id],
     )
-    return [HandOver(*row[:5], bool(row[5]), *row[6:]) for row in rows]
+    return [HandOver(*row) for row in rows]
 
 
 def pupil_notices(db: Database, report_id: int) -> list[PupilNotice]:
     rows = db.execute(
-        "SELECT to_recipient, direction, legal_duty, pupil_consent = 'agreed', shares, "
-        "created_at FROM hand_overs WHERE report_id = ? ORDER BY id",
+        "SELECT to_recipient, direction, ground, shares, created_at FROM hand_overs "
+        "WHERE report_id = ? ORDER BY id",
         [report_id],
     )
-    return [PupilNotice(r[0], r[1], bool(r[2]), bool(r[3]), r[4], r[5]) for r in rows]
+    return [PupilNotice(*row) for row in rows]
 
 
 def _already_sees(db: Database, report: "Report", to_recipient: str) -> bool:
@@ -96,10 +102,15 @@ def _already_sees(db: Database, report: "Report", to_recipient: str) -> bool:
 
 def hand_over_targets(db: Database, staff: Staff, report: "Report") -> list[str]:
     """To whom this staff member may hand the report now: a school that answers it may refer
-    it to the centre; the centre may bring in the school's nurse or team."""
+    it to the centre; the centre may bring in the school's nurse or team; a nurse may bring in
+    the school's team (on bullying, the bullying duty)."""
     if not answers_report(db, staff, report.id):
         return []
-    targets = SCHOOL_RECIPIENTS if staff.role == "centre" else ("centre",)
+    targets = {
+        "centre": SCHOOL_RECIPIENTS,
+        "nurse": ("centre", "school_team"),
+        "school_team": ("centre",),
+    }.get(staff.role, ())
     return [slug for slug in targets if not _already_sees(db, report, slug)]
 
 
@@ -110,56 +121,141 @@ def hand_over(
     to_recipient: str,
     *,
     pupil_consent: str,
-    legal_duty: bool,
+    ground: str | None,
     reason: str,
+    duty: str = "",
     shares: str = "thread",
     summary: str = "",
 ) -> None:
-    """Hand the report over, record it in the case's audit trail and tell the receiving side."""
+    """Hand the report over on `ground` (one of `grounds.GROUNDS`; `duty` names the duty for
+    `legal_duty`), record it in the case's audit trail and tell the receiving side."""
     if to_recipient not in hand_over_targets(db, staff, report):
         raise HandOverRefused("hand_over_not_possible")
     if pupil_consent not in CONSENTS:
         raise HandOverRefused("consent_missing")
     if shares not in HAND_OVER_SHARES:
         raise HandOverRefused("hand_over_form")
-    if staff.role != "centre":
+    if to_recipient == "centre":
         shares = "thread"  # the centre answers the pupil from now on: it needs the thread
     reason = _clean(reason, MAX_REASON_CHARS, "reason", required=True)
     summary = _clean(summary, MAX_SUMMARY_CHARS, "summary", required=shares == "summary")
-    if not legal_duty and (
-        pupil_consent == "refused" or (staff.role == "centre" and pupil_consent != "agreed")
-    ):
-        raise HandOverRefused("consent_needed")
-    direction = "centre_to_school" if staff.role == "centre" else "school_to_centre"
-    now = now_iso()
+    duty = _clean(duty, MAX_DUTY_CHARS, "duty", required=False) or ""
+    lawful_sharing(
+        ground,
+        from_side=staff.role,
+        to=to_recipient,
+        pupil_consent=pupil_consent,
+        topic_slug=report.topic.slug,
+        duty=duty,
+    )
+    if staff.role == "centre":
+        direction = "centre_to_school"
+    else:
+        direction = "nurse_to_team" if to_recipient == "school_team" else "school_to_centre"
+    record = _Record(report.id, direction, to_recipient, pupil_consent, ground, reason)
     with transaction(db):
+        _insert(db, record, staff.id, duty, shares, summary if shares == "summary" else None)
+
+
+@dataclass(frozen=True)
+class _Record:
+    report_id: int
+    direction: str
+    to_recipient: str
+    pupil_consent: str
+    ground: str
+    reason: str
+
+
+def _insert(
+    db: Database, record: _Record, staff_id: int | None, duty: str, shares: str, summary: str | None
+) -> None:
+    """Inside a transaction: write the hand-over, its audit event and the receiving side's
+    mail. A report referred to the centre lands there as new: unread, nobody assigned, status
+    新規, so it never looks handled by the school's assignee or status."""
+    db.execute(
+        "INSERT INTO hand_overs (report_id, direction, to_recipient, staff_id, pupil_consent, "
+        "legal_duty, reason, shares, summary, ground, duty, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            record.report_id,
+            record.direction,
+            record.to_recipient,
+            staff_id,
+            record.pupil_consent,
+            int(record.ground == "legal_duty"),
+            record.reason,
+            shares,
+            summary,
+            record.ground,
+            duty or None,
+            now_iso(),
+        ],
+    )
+    if record.to_recipient == "centre":
         db.execute(
-            "INSERT INTO hand_overs (report_id, direction, to_recipient, staff_id, pupil_consent, "
-            "legal_duty, reason, shares, summary, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                report.id,
-                direction,
-                to_recipient,
-                staff.id,
-                pupil_consent,
-                int(legal_duty),
-                reason,
-                shares,
-                summary if shares == "summary" else None,
-                now,
-            ],
+            "UPDATE reports SET staff_unread = 1, assigned_to = NULL, "
+            "status = CASE WHEN status = 'closed' THEN status ELSE 'new' END WHERE id = ?",
+            [record.report_id],
         )
-        record_event(
-            db,
-            report.id,
-            staff.id,
-            "handed_over",
-            to=to_recipient,
-            consent=pupil_consent,
-            legal_duty=legal_duty,
+    record_event(
+        db,
+        record.report_id,
+        staff_id,
+        "handed_over",
+        to=record.to_recipient,
+        consent=record.pupil_consent,
+        ground=record.ground,
+        **({"duty": duty} if duty else {}),
+    )
+    notifications.queue_hand_over_mail(db, record.report_id, record.to_recipient)
+
+
+def copy_to_centre(db: Database, report: "Report", ground: str) -> bool:
+    """Put a report in the centre's queue without staff: on the pupil's own tap (`consent`) or
+    on the city's policy for a danger to life (`life_or_body`). The centre answers it from then
+    on, as after a school's referral. False if the centre has it already."""
+    if _already_sees(db, report, "centre"):
+        return False
+    consent = "agreed" if ground == "consent" else "not_asked"
+    lawful_sharing(
+        ground,
+        from_side="pupil" if ground == "consent" else "service",
+        to="centre",
+        pupil_consent=consent,
+        topic_slug=report.topic.slug,
+    )
+    reason = {
+        "consent": "児童生徒が自分でセンターにも知らせた",
+        "life_or_body": "時間外の緊急: 市の設定により生命・身体の保護のためセンターへ",
+    }[ground]
+    record = _Record(report.id, "copy_to_centre", "centre", consent, ground, reason)
+    _insert(db, record, None, "", "thread", None)
+    return True
+
+
+def mark_hand_over_read(db: Database, staff: Staff, report_id: int) -> None:
+    """The receiving side opened the report: its hand-overs to them are read (the sending side
+    sees when)."""
+    if staff.role in ("centre", *SCHOOL_RECIPIENTS):
+        db.execute(
+            "UPDATE hand_overs SET read_at = ? WHERE report_id = ? AND to_recipient = ? "
+            "AND read_at IS NULL",
+            [now_iso(), report_id, staff.role],
         )
-        notifications.queue_hand_over_mail(db, report.id, to_recipient)
+
+
+def unread_hand_overs(db: Database, staff: Staff, report_ids: list[int]) -> set[int]:
+    """The reports among these handed to this staff member's side and not yet opened there."""
+    if not report_ids:
+        return set()
+    marks = ", ".join("?" for _ in report_ids)
+    rows = db.execute(
+        f"SELECT DISTINCT report_id FROM hand_overs WHERE report_id IN ({marks}) "
+        "AND to_recipient = ? AND read_at IS NULL",
+        [*report_ids, staff.role],
+    )
+    return {report_id for (report_id,) in rows}
 
 
 def _clean(text: str, limit: int, field: str, *, required: bool) -> str | None:
@@ -204,6 +300,7 @@ class HandOverPanel:
     targets: list[str]  # to whom they may hand the report now
     answers: bool  # the pupil's thread is with them
     kept_from_school: int  # the pupil's messages kept from the school (told to the centre)
+    grounds: tuple[str, ...]  # the lawful grounds they may share on
 
 
 def hand_over_panel(db: Database, staff: Staff, report: "Report") -> HandOverPanel:
@@ -212,4 +309,5 @@ def hand_over_panel(db: Database, staff: Staff, report: "Report") -> HandOverPan
         targets=hand_over_targets(db, staff, report),
         answers=answers_report(db, staff, report.id),
         kept_from_school=kept_from_school_count(db, report.id) if staff.role == "centre" else 0,
+        grounds=grounds_for(staff.role),
     )

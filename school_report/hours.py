@@ -1,7 +1,12 @@
-"""The centre's opening hours: when a pupil writing to the centre can expect a reply.
+"""Opening hours: when the centre, and each school's nurse and team, read what pupils write.
 
 The centre is closed on Japan's public holidays (from `jpholiday`, which follows the law's
-substitute and bridge days) unless the city opens on one, and on any day the city closes.
+substitute and bridge days) unless the city opens on one, on any day the city closes, and over
+年末年始 (29 December to 3 January) unless the city says otherwise. Its hours may differ by
+weekday (Sapporo: weekdays 10-20, Saturday 10-16).
+
+School staff work school days: the city's default hours for every school (a school may have
+its own), never on public holidays, 年末年始 or the school breaks the city lists.
 """
 
 import re
@@ -27,53 +32,110 @@ def city_zone(db: Database) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class CentreHours:
+    """Opening hours of one reader: the centre, or a school's nurse or team. (Hashable: the
+    overdue clock caches by it.)"""
+
     weekdays: frozenset[int]
     opens: time
     closes: time
     public_holidays: bool
     closed: frozenset[date]
     open_anyway: frozenset[date]
+    # Weekdays with other hours than `opens`-`closes`: (weekday, opens, closes).
+    by_day: tuple[tuple[int, time, time], ...] = ()
+    year_end: bool = True  # closed 29 December - 3 January
 
     def is_holiday(self, day: date) -> bool:
         if day in self.closed:
             return True
-        return self.public_holidays and day not in self.open_anyway and jpholiday.is_holiday(day)
+        if day in self.open_anyway:
+            return False
+        if self.year_end and ((day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3)):
+            return True
+        return self.public_holidays and jpholiday.is_holiday(day)
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.weekdays and not self.is_holiday(day)
 
+    def hours_on(self, day: date) -> tuple[time, time]:
+        """When this reader opens and closes on `day` (a working day)."""
+        for weekday, opens, closes in self.by_day:
+            if weekday == day.weekday():
+                return opens, closes
+        return self.opens, self.closes
 
-def centre_hours(db: Database) -> CentreHours:
-    hours = get_setting(db, "centre_hours")
-    holidays = get_setting(db, "centre_holidays")
+    def is_open(self, local: datetime) -> bool:
+        opens, closes = self.hours_on(local.date())
+        return self.is_working_day(local.date()) and opens <= local.time() < closes
+
+    def next_opening(self, local: datetime) -> datetime:
+        """The next moment this reader opens, `local` itself if open now."""
+        if self.is_open(local):
+            return local
+        for days_ahead in range(_LOOK_AHEAD_DAYS):
+            day = (local + timedelta(days=days_ahead)).date()
+            opening = datetime.combine(day, self.hours_on(day)[0], tzinfo=local.tzinfo)
+            if self.is_working_day(day) and opening > local:
+                return opening
+        raise ValueError("no opening hours")
+
+
+def _hours(hours: dict, holidays: dict, breaks: frozenset[date] = frozenset()) -> CentreHours:
     return CentreHours(
         weekdays=frozenset(hours["weekdays"]),
         opens=time.fromisoformat(hours["open"]),
         closes=time.fromisoformat(hours["close"]),
         public_holidays=holidays["public_holidays"],
-        closed=frozenset(map(date.fromisoformat, holidays["closed"])),
+        closed=frozenset(map(date.fromisoformat, holidays["closed"])) | breaks,
         open_anyway=frozenset(map(date.fromisoformat, holidays["open"])),
+        by_day=tuple(
+            (int(weekday), time.fromisoformat(opens), time.fromisoformat(closes))
+            for weekday, (opens, closes) in sorted(hours.get("by_day", {}).items())
+        ),
+        year_end=holidays.get("year_end", True),
     )
 
 
-def centre_is_open(db: Database, at: datetime) -> bool:
-    hours = centre_hours(db)
+def centre_hours(db: Database) -> CentreHours:
+    return _hours(get_setting(db, "centre_hours"), get_setting(db, "centre_holidays"))
+
+
+def school_hours(db: Database, school_id: int) -> CentreHours:
+    """When a school's nurse and team work: the school's own hours if the city set them, else
+    the city's default; closed on public holidays, 年末年始 and the school breaks."""
+    default = get_setting(db, "school_hours")
+    hours = default.get("schools", {}).get(str(school_id), default)
+    breaks = frozenset(
+        date.fromisoformat(first) + timedelta(days=n)
+        for first, last in get_setting(db, "school_breaks")
+        for n in range((date.fromisoformat(last) - date.fromisoformat(first)).days + 1)
+    )
+    holidays = {"public_holidays": True, "closed": [], "open": [], "year_end": True}
+    return _hours(hours, holidays, breaks)
+
+
+def reader_hours(db: Database, recipient: str, school_id: int) -> CentreHours:
+    """The hours of whoever reads a report sent to `recipient` at the school."""
+    return centre_hours(db) if recipient == "centre" else school_hours(db, school_id)
+
+
+def reader_is_working(db: Database, recipient: str, school_id: int, at: datetime) -> bool:
+    return reader_hours(db, recipient, school_id).is_open(at.astimezone(city_zone(db)))
+
+
+def reader_reads_from(db: Database, recipient: str, school_id: int, at: datetime) -> datetime:
+    """When the reader of `recipient` is next at work (in the city's zone): `at` if now."""
     local = at.astimezone(city_zone(db))
-    return hours.is_working_day(local.date()) and hours.opens <= local.time() < hours.closes
+    return reader_hours(db, recipient, school_id).next_opening(local)
+
+
+def centre_is_open(db: Database, at: datetime) -> bool:
+    return centre_hours(db).is_open(at.astimezone(city_zone(db)))
 
 
 def next_centre_opening(db: Database, at: datetime) -> datetime:
     """The next moment (in the city's zone) the centre opens, `at` itself if it is open."""
-    if centre_is_open(db, at):
-        return at.astimezone(city_zone(db))
-    hours = centre_hours(db)
-    local = at.astimezone(city_zone(db))
-    for days_ahead in range(_LOOK_AHEAD_DAYS):
-        day = (local + timedelta(days=days_ahead)).date()
-        opening = datetime.combine(day, hours.opens, tzinfo=local.tzinfo)
-        if hours.is_working_day(day) and opening > local:
-            return opening
-    raise ValueError("the centre has no opening hours")
+    return centre_hours(db).next_opening(at.astimezone(city_zone(db)))
 
 
 def public_holidays(year: int) -> list[tuple[date, str]]:

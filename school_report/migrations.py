@@ -859,3 +859,77 @@ def m011_statistics_by_school(db: Database) -> None:
         "(SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g "
         "GROUP BY g.grain, bucket, d.dim, d.value"
     )
+
+
+# Frozen with m013: the grounds a sharing may rest on and the ways a report is handed on.
+M013_GROUNDS = ("consent", "life_or_body", "bullying_duty", "legal_duty")
+M013_DIRECTIONS = ("school_to_centre", "centre_to_school", "nurse_to_team", "copy_to_centre")
+M013_NOTIFICATION_AGENCIES = ("child_guidance_centre", "ward_office", "welfare_office")
+
+
+@migrations()
+def m013_lawful_grounds(db: Database) -> None:
+    """Each hand-over records its lawful ground (and the duty staff named for `legal_duty`),
+    may be made by nobody on staff (the pupil's one tap, or the city's policy on a danger to
+    life), may go from a nurse to the school's team (the bullying duty), and records when the
+    receiving side first read it. 通告 (abuse notifications) get their own table, followed to
+    the agency's answer.
+
+    Old hand-overs are mapped as recorded: a legal duty ticked → `legal_duty` (the box cited
+    児童虐待防止法 第6条); else the pupil's agreement → `consent`; else no ground was recorded,
+    and none is invented (NULL, shown as such). `hand_overs.hand_over`, the one writer,
+    refuses a new one without a ground."""
+    _run(
+        db,
+        f"""CREATE TABLE hand_overs_m013 (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            direction TEXT NOT NULL CHECK (direction IN ({_sql_list(M013_DIRECTIONS)})),
+            to_recipient TEXT NOT NULL REFERENCES recipients(slug),
+            staff_id INTEGER REFERENCES staff(id),
+            pupil_consent TEXT NOT NULL CHECK (pupil_consent IN ({_sql_list(CONSENTS)})),
+            legal_duty INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            shares TEXT NOT NULL DEFAULT 'thread'
+                CHECK (shares IN ({_sql_list(HAND_OVER_SHARES)})),
+            summary TEXT,
+            ground TEXT CHECK (ground IN ({_sql_list(M013_GROUNDS)})),
+            duty TEXT,
+            read_at TEXT
+        )""",
+        "INSERT INTO hand_overs_m013 (id, report_id, direction, to_recipient, staff_id, "
+        "pupil_consent, legal_duty, reason, created_at, shares, summary, ground, read_at) "
+        "SELECT id, report_id, direction, to_recipient, staff_id, pupil_consent, legal_duty, "
+        "reason, created_at, shares, summary, CASE WHEN legal_duty = 1 THEN 'legal_duty' "
+        "WHEN pupil_consent = 'agreed' THEN 'consent' END, created_at FROM hand_overs",
+        "UPDATE hand_overs_m013 SET duty = '児童虐待防止法 第6条' WHERE ground = 'legal_duty'",
+        "DROP TABLE hand_overs",
+        "ALTER TABLE hand_overs_m013 RENAME TO hand_overs",
+        "CREATE INDEX hand_overs_report ON hand_overs (report_id)",
+        "CREATE INDEX hand_overs_to ON hand_overs (to_recipient, report_id)",
+        "CREATE INDEX hand_overs_created ON hand_overs (created_at, direction)",
+        """CREATE TRIGGER reports_referred_to_centre AFTER INSERT ON hand_overs
+            WHEN NEW.to_recipient = 'centre' BEGIN
+            UPDATE reports SET answered_by = 'centre' WHERE id = NEW.report_id; END""",
+        """CREATE TRIGGER queue_hand_over_added AFTER INSERT ON hand_overs BEGIN
+            UPDATE queue_changes SET version = version + 1; END""",
+        f"""CREATE TABLE agency_notifications (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            agency TEXT NOT NULL CHECK (agency IN ({_sql_list(M013_NOTIFICATION_AGENCIES)})),
+            duty TEXT NOT NULL,
+            contact_person TEXT,
+            summary TEXT NOT NULL,
+            notified_at TEXT NOT NULL,
+            answer TEXT,
+            safety_confirmed INTEGER,
+            answered_at TEXT,
+            answer_staff_id INTEGER REFERENCES staff(id),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX agency_notifications_report ON agency_notifications (report_id, id)",
+        "CREATE INDEX agency_notifications_waiting ON agency_notifications (notified_at) "
+        "WHERE answered_at IS NULL",
+    )

@@ -138,8 +138,9 @@ def is_mail_address(email: str) -> bool:
 
 
 def urgent_always_mailed(staff: Staff) -> bool:
-    """The centre must never miss a child in danger: no setting stops an urgent mail to it."""
-    return staff.role == "centre"
+    """Nobody who answers a pupil may miss a child in danger, whenever it comes (a nurse at
+    night too): no setting stops an urgent mail to whoever answers the report."""
+    return staff.role in ("centre", "nurse", "school_team")
 
 
 def _wants(staff: Staff, notify: str, event: str) -> bool:

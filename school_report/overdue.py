@@ -30,8 +30,9 @@ def opening_deadline(hours: CentreHours, start: datetime, minutes: int) -> datet
     day = start.date()
     for _ in range(_LOOK_AHEAD_DAYS + minutes // 60):
         if hours.is_working_day(day):
-            opens = max(start, datetime.combine(day, hours.opens, tzinfo=start.tzinfo))
-            closes = datetime.combine(day, hours.closes, tzinfo=start.tzinfo)
+            day_opens, day_closes = hours.hours_on(day)
+            opens = max(start, datetime.combine(day, day_opens, tzinfo=start.tzinfo))
+            closes = datetime.combine(day, day_closes, tzinfo=start.tzinfo)
             if opens < closes:
                 if opens + left <= closes:
                     return opens + left
@@ -46,7 +47,7 @@ def closing_time(hours: CentreHours, start: datetime) -> datetime:
     is after closing time or on a closed day ("the same day" for a report that arrives then)."""
     day = start.date()
     for _ in range(_LOOK_AHEAD_DAYS):
-        closes = datetime.combine(day, hours.closes, tzinfo=start.tzinfo)
+        closes = datetime.combine(day, hours.hours_on(day)[1], tzinfo=start.tzinfo)
         if hours.is_working_day(day) and closes > start:
             return closes
         day += timedelta(days=1)

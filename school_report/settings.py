@@ -26,7 +26,48 @@ DEFAULTS: dict[str, Any] = {
     "mail_from": "",
     "danger_words": [],
     "emergency_checklist": [],
-    "centre_holidays": {"public_holidays": True, "closed": [], "open": []},
+    "centre_holidays": {"public_holidays": True, "closed": [], "open": [], "year_end": True},
+    # When every school's nurse and team work (a school's own under "schools": {id: hours}),
+    # and the school breaks [first day, last day] when they do not.
+    "school_hours": {"weekdays": [0, 1, 2, 3, 4], "open": "08:15", "close": "16:45"},
+    "school_breaks": [],
+    # Numbers that answer now, shown to a pupil after a message that signals danger and behind
+    # the "help now" link on every page. `kind` picks the pupil's words for a line this
+    # service knows; a city's own line shows its `name` (furigana marks allowed). `hours`:
+    # "24h", or [from, to]. These are Japanese-language services: `languages` says so.
+    "help_lines": [
+        {
+            "kind": "children_sos",
+            "name": "24{時間|じかん}{子供|こども}SOSダイヤル",
+            "number": "0120-0-78310",
+            "hours": "24h",
+            "languages": ["ja"],
+        },
+        {
+            "kind": "child_guidance",
+            "name": "{児童相談所|じどうそうだんじょ} {虐待対応|ぎゃくたいたいおう}ダイヤル",
+            "number": "189",
+            "hours": "24h",
+            "languages": ["ja"],
+        },
+        {
+            "kind": "police",
+            "name": "{警察|けいさつ}",
+            "number": "110",
+            "hours": "24h",
+            "languages": ["ja"],
+        },
+        {
+            "kind": "childline",
+            "name": "チャイルドライン",
+            "number": "0120-99-7777",
+            "hours": ["16:00", "21:00"],
+            "languages": ["ja"],
+        },
+    ],
+    # Whether an urgent report to a school reader who is not at work, which the pupil did not
+    # agree to share, is also put in the centre's queue to protect the child's life or body.
+    "urgent_to_centre_out_of_hours": False,
 }
 # The settings the city settings page shows and edits, besides the centre's hours.
 CITY_SETTINGS = (

@@ -53,6 +53,7 @@ SHOWN_AT = {
     "_message.html": ("message", "textarea#body"),
     "_confirm.html": ("confirm", ".promise"),
     "_sent.html": ("sent", ".return-code"),
+    "_care.html": ("sent", ".reads-when"),
     "_enter_code.html": ("enter_code", "input#code"),
     "_thread.html": ("thread", ".thread"),
     "_hand_over_notice.html": ("thread_answered", ".hand-over-notice"),
@@ -119,7 +120,7 @@ def _answer_and_hand_over(city, school) -> None:
     team = city.staff("school_team", school)
     add_staff_reply(city.db, team, report, "おしえてくれて ありがとう / Thank you for telling us")
     hand_over(
-        city.db, team, report, "centre", pupil_consent="agreed", legal_duty=False, reason="福祉"
+        city.db, team, report, "centre", pupil_consent="agreed", ground="consent", reason="福祉"
     )
 
 

@@ -462,7 +462,7 @@ def test_every_route_refuses_whoever_its_rule_refuses_and_a_refusal_changes_noth
     assert not header_problems, sorted(header_problems)
 
 
-HAND_OVER = {"pupil_consent": "agreed", "reason": "きけん", "shares": "thread"}
+HAND_OVER = {"pupil_consent": "agreed", "ground": "consent", "reason": "きけん", "shares": "thread"}
 PUPIL_SEND = {"step": "send", "recipient": "school_team", "body": "x", "submission_key": "forged"}
 # Ids and choices forged inside a form (or an address's query): each is refused (400, 403 or
 # 404), nothing is written, and nothing answers 500.

@@ -1,7 +1,8 @@
 """Hand-overs in a real Chromium against the real server: a nurse refers a report to the centre
-with the pupil's consent, the centre brings in a school on a legal duty, the pupil reads in the
-thread who else knows and why, and the school never reads the centre's internal notes or what
-the pupil kept from it. Also: a staff member sets up e-mail and a real mail arrives."""
+with the pupil's consent, the centre brings in a school without it only to protect life or
+body, the pupil reads in the thread who else knows and why, and the school never reads the
+centre's internal notes or what the pupil kept from it. Also: a staff member sets up e-mail
+and a real mail arrives."""
 
 import pytest
 from playwright.sync_api import expect
@@ -59,10 +60,13 @@ def test_a_nurse_refers_to_the_centre_which_answers_while_the_school_reads_witho
     log_in(desk, url, nurse)
     panel = open_report(desk, url, report_id)
     panel.get_by_label("同意した").check()
+    panel.get_by_label("本人の同意").check()
     panel.get_by_label("引き継ぐ理由", exact=False).fill("家庭の事情で福祉の支援が必要です")
-    panel.get_by_role("button", name="センターへ引き継ぐ").click()
+    panel.get_by_role("button", name="引き継ぐ", exact=True).click()
     expect(panel.locator(".hand-over-record")).to_contain_text("センターへ引き継ぎ")
     expect(panel.locator(".hand-over-record")).to_contain_text("同意した")
+    expect(panel.locator(".hand-over-record .ground")).to_contain_text("本人の同意")
+    expect(panel.locator(".hand-over-record")).to_contain_text("引き継ぎ先は未読")
     expect(panel.get_by_role("note")).to_contain_text("いまはセンターが児童生徒に返事をします")
     expect(desk.get_by_role("heading", name="児童生徒への返信")).to_have_count(0)
 
@@ -72,6 +76,7 @@ def test_a_nurse_refers_to_the_centre_which_answers_while_the_school_reads_witho
     open_report(counsellor, url, report_id)
     expect(counsellor.locator(".thread")).to_contain_text("いえで ねむれない")
     expect(counsellor.locator("#hand-over")).to_contain_text("家庭の事情で福祉の支援が必要です")
+    expect(counsellor.locator("#status-now")).to_have_text("新規")
     counsellor.locator("#note-body").fill("センター内部: 児相に相談する予定")
     counsellor.locator("form:has(#note-body) button[type=submit]").click()
     expect(counsellor.locator(".note-list")).to_contain_text("児相に相談する予定")
@@ -84,6 +89,7 @@ def test_a_nurse_refers_to_the_centre_which_answers_while_the_school_reads_witho
     counsellor.context.close()
 
     desk.reload()
+    expect(desk.locator(".hand-over-record")).to_contain_text("引き継ぎ先が既読")
     expect(desk.locator("#status-now")).to_have_text("調整中")
     expect(desk.locator(".thread")).to_contain_text("センターの さとうです")
     assert "児相に相談する予定" not in desk.content()
@@ -96,7 +102,7 @@ def test_a_nurse_refers_to_the_centre_which_answers_while_the_school_reads_witho
     expect(page.locator(".thread .from-staff .who")).to_contain_text("サポートセンター")
 
 
-def test_the_centre_brings_in_the_school_on_a_legal_duty_sharing_only_a_summary(
+def test_the_centre_brings_in_the_school_without_consent_only_to_protect_life_or_body(
     live_server, chromium, page, centre
 ):
     url, city = live_server.url, live_server.city
@@ -109,25 +115,28 @@ def test_the_centre_brings_in_the_school_on_a_legal_duty_sharing_only_a_summary(
     counsellor = new_page(chromium)
     log_in(counsellor, url, centre)
     panel = open_report(counsellor, url, report_id)
+    # The centre is offered only the two grounds it may share with a school on.
+    expect(panel.locator("input[name=ground]")).to_have_count(2)
     panel.locator("input[name=to_recipient][value=school_team]").check()
     panel.get_by_label("同意しなかった").check()
+    panel.get_by_label("本人の同意").check()
     panel.get_by_label("引き継ぐ理由", exact=False).fill("登校時の様子を見守ってください")
     panel.get_by_label("要約だけ").check()
     panel.get_by_label("学校への要約").fill(
         "家庭で困りごとがあります。様子の変化に気を配ってください。"
     )
     panel.get_by_role("button", name="学校と連携する").click()
-    # Refused kindly: the pupil did not agree and no legal duty was named; the draft is kept.
-    expect(counsellor.get_by_role("alert")).to_contain_text("通告義務が必要です")
+    # Refused kindly: the pupil did not say yes, so consent is no ground; the draft is kept.
+    expect(counsellor.get_by_role("alert")).to_contain_text("同意を根拠にできません")
     expect(panel.get_by_label("引き継ぐ理由", exact=False)).to_have_value(
         "登校時の様子を見守ってください"
     )
     assert city.db.execute(
         "SELECT count(*) FROM hand_overs WHERE report_id = ?", [report_id]
     ).fetchone() == (0,)
-    panel.get_by_label("通告義務がある", exact=False).check()
+    panel.get_by_label("生命・身体の保護").check()
     panel.get_by_role("button", name="学校と連携する").click()
-    expect(panel.locator(".hand-over-record")).to_contain_text("通告義務")
+    expect(panel.locator(".hand-over-record .ground")).to_contain_text("生命・身体の保護")
     counsellor.context.close()
 
     desk = new_page(chromium)
@@ -145,7 +154,7 @@ def test_the_centre_brings_in_the_school_on_a_legal_duty_sharing_only_a_summary(
     read_reply(page, url, token, code)
     notice = page.locator(".hand-over-notice")
     expect(notice).to_contain_text("がっこうの たすける チームも")
-    expect(notice).to_contain_text("まもる")
+    expect(notice).to_contain_text("またずに しらせました")
     expect(notice).to_contain_text("メッセージは よめません")
 
 
@@ -171,6 +180,7 @@ def test_a_message_the_pupil_keeps_from_the_school_is_highlighted_and_never_shar
     expect(panel.locator(".kept-from-school-notice")).to_contain_text("1 件")
     panel.locator("input[name=to_recipient][value=nurse]").check()
     panel.get_by_label("同意した").check()
+    panel.get_by_label("本人の同意").check()
     panel.get_by_label("引き継ぐ理由", exact=False).fill("体調面の見守り")
     panel.get_by_role("button", name="学校と連携する").click()
     expect(panel.locator(".hand-over-record")).to_be_visible()

@@ -322,6 +322,26 @@ def test_an_abuse_notification_is_a_time_stamped_coordination_entry(db, school, 
     assert len(cases.coordination_of(db, report.id)) == 1
 
 
+@pytest.mark.parametrize("agency", ["school", "police", "hospital", "other"])
+def test_an_abuse_notification_is_never_logged_against_a_school_or_another_agency(
+    db, school, counsellor, agency
+):
+    report = report_to_centre(db, school)
+    with pytest.raises(SubmissionError, match="notification_agency"):
+        cases.log_coordination(
+            db,
+            counsellor,
+            report,
+            agency=agency,
+            contact_person="",
+            summary="虐待通告",
+            pupil_consent="not_asked",
+            abuse_notification=True,
+            contacted_at=datetime.now(UTC),
+        )
+    assert cases.coordination_of(db, report.id) == []
+
+
 def test_a_contact_entered_in_the_citys_time_is_kept_in_utc_like_every_other_time(
     db, school, counsellor
 ):

@@ -224,7 +224,13 @@ def test_the_centre_logs_a_contact_and_the_coordination_page_lists_it(client, ci
 
 
 def hand_over_form(csrf, to, **fields):
-    return {"csrf_token": csrf, "to_recipient": to, "pupil_consent": "agreed", **fields}
+    return {
+        "csrf_token": csrf,
+        "to_recipient": to,
+        "pupil_consent": "agreed",
+        "ground": "consent",
+        **fields,
+    }
 
 
 def test_a_school_brought_in_sees_none_of_the_centres_own_work(client, city):

@@ -10,6 +10,7 @@ from school_report.case_file import case_file
 from school_report.cases import (
     NotAllowed,
     add_note,
+    assign,
     case_for,
     log_coordination,
     mark_unread,
@@ -18,11 +19,15 @@ from school_report.cases import (
     set_status,
     set_watch,
 )
+from school_report.grounds import GroundRefused
 from school_report.hand_overs import (
     HandOverRefused,
     hand_over,
     hand_over_targets,
+    hand_overs_of,
+    mark_hand_over_read,
     pupil_notices,
+    unread_hand_overs,
 )
 from school_report.reports import (
     add_pupil_message,
@@ -66,7 +71,7 @@ def report(db, school, recipient="nurse", body="いえに かえりたくない"
 
 def refer(db, staff, sent, to="centre", consent="agreed", **fields):
     consent = fields.pop("consent", consent)
-    fields = {"legal_duty": False, "reason": "福祉の相談です", **fields}
+    fields = {"ground": "consent", "reason": "福祉の相談です", **fields}
     hand_over(db, staff, sent, to, pupil_consent=consent, **fields)
 
 
@@ -165,32 +170,108 @@ def test_asking_to_keep_a_message_from_the_school_is_ignored_while_the_school_ha
 
 
 @pytest.mark.parametrize(
-    ("who", "recipient", "to", "consent"),
+    ("who", "recipient", "to", "consent", "ground", "reason"),
     [
-        ("nurse", "nurse", "centre", "refused"),
-        ("centre", "centre", "nurse", "refused"),
-        ("centre", "centre", "school_team", "not_asked"),
+        ("nurse", "nurse", "centre", "not_asked", None, "ground_missing"),
+        ("nurse", "nurse", "centre", "refused", "consent", "ground_consent_not_given"),
+        ("centre", "centre", "nurse", "not_asked", "consent", "ground_consent_not_given"),
+        # 児童虐待防止法 第6条 is a notification to 児相/市町村/福祉事務所, never to a school
+        (
+            "centre",
+            "centre",
+            "school_team",
+            "not_asked",
+            "legal_duty",
+            "ground_legal_duty_not_to_school",
+        ),
+        ("centre", "centre", "nurse", "refused", "bullying_duty", "ground_bullying_duty_scope"),
+        ("nurse", "nurse", "centre", "not_asked", "bullying_duty", "ground_bullying_duty_scope"),
+        ("nurse", "nurse", "centre", "not_asked", "legal_duty", "ground_duty_unnamed"),
     ],
 )
-def test_without_the_pupils_agreement_a_hand_over_needs_a_legal_duty(
-    db, school, people, who, recipient, to, consent
+def test_a_hand_over_without_a_lawful_ground_is_refused_and_nothing_is_recorded(
+    db, school, people, who, recipient, to, consent, ground, reason
 ):
     sent = report(db, school, recipient)
-    with pytest.raises(HandOverRefused) as refused:
-        refer(db, people[who], sent, to, consent)
-    assert refused.value.reason == "consent_needed"
+    with pytest.raises(GroundRefused) as refused:
+        refer(db, people[who], sent, to, consent, ground=ground)
+    assert refused.value.reason == reason
     assert db.execute("SELECT count(*) FROM hand_overs").fetchone() == (0,)
-    refer(db, people[who], sent, to, consent, legal_duty=True, reason="虐待の疑い（通告義務）")
-    assert db.execute("SELECT pupil_consent, legal_duty FROM hand_overs").fetchone() == (
-        consent,
-        1,
+    assert db.execute("SELECT count(*) FROM case_events WHERE kind = 'handed_over'").fetchone() == (
+        0,
     )
 
 
-def test_a_school_may_refer_without_having_asked(db, school, people):
+def test_the_centre_brings_in_a_school_without_consent_only_to_protect_life_or_body(
+    db, school, people
+):
+    sent = report(db, school, "centre", "もう しにたい")
+    refer(db, people["centre"], sent, "nurse", "not_asked", ground="life_or_body")
+    assert db.execute("SELECT pupil_consent, ground, legal_duty FROM hand_overs").fetchone() == (
+        "not_asked",
+        "life_or_body",
+        0,
+    )
+    (notice,) = pupil_notices(db, sent.id)
+    assert notice.ground == "life_or_body"
+
+
+def test_a_school_refers_on_a_legal_duty_it_names_and_the_trail_keeps_the_name(db, school, people):
     sent = report(db, school)
-    refer(db, people["nurse"], sent, consent="not_asked")
+    duty = "児童虐待防止法 第6条（センター経由で通告）"
+    refer(db, people["nurse"], sent, consent="refused", ground="legal_duty", duty=duty)
+    assert db.execute("SELECT ground, duty, legal_duty FROM hand_overs").fetchone() == (
+        "legal_duty",
+        duty,
+        1,
+    )
+    (detail,) = db.execute("SELECT detail FROM case_events WHERE kind = 'handed_over'").fetchone()
+    assert '"ground": "legal_duty"' in detail and "第6条" in detail
+
+
+def test_a_nurse_tells_the_schools_team_of_bullying_on_the_bullying_duty(db, school, people):
+    nurse, team = people["nurse"], people["school_team"]
+    submit_report(
+        db, school, topic_id(db, "bullying"), "nurse", "むしされてる", submission_key=unique("k")
+    )
+    sent = pupil_report(db, db.execute("SELECT max(id) FROM reports").fetchone()[0])
+    assert hand_over_targets(db, nurse, sent) == ["centre", "school_team"]
+    refer(db, nurse, sent, "school_team", "not_asked", ground="bullying_duty")
+    assert sees(db, team, sent) and not answers_report(db, team, sent.id)
+    assert answers_report(db, nurse, sent.id)
+    (notice,) = pupil_notices(db, sent.id)
+    assert (notice.direction, notice.ground) == ("nurse_to_team", "bullying_duty")
+
+
+def test_the_bullying_duty_covers_bullying_only(db, school, people):
+    sent = report(db, school, "nurse", "いえに かえりたくない")
+    with pytest.raises(GroundRefused) as refused:
+        refer(db, people["nurse"], sent, "school_team", "not_asked", ground="bullying_duty")
+    assert refused.value.reason == "ground_bullying_duty_scope"
+
+
+def test_a_school_may_refer_without_having_asked_to_protect_life_or_body(db, school, people):
+    sent = report(db, school)
+    refer(db, people["nurse"], sent, consent="not_asked", ground="life_or_body")
     assert sees(db, people["centre"], sent)
+
+
+def test_a_referral_lands_at_the_centre_new_unread_and_unassigned(db, school, people):
+    nurse, centre = people["nurse"], people["centre"]
+    sent = report(db, school)
+    assign(db, nurse, sent, nurse.id)
+    set_status(db, nurse, sent, "in_progress")
+    mark_read(db, sent)
+    refer(db, nurse, sent)
+    (status, assigned, unread) = db.execute(
+        "SELECT status, assigned_to, staff_unread FROM reports WHERE id = ?", [sent.id]
+    ).fetchone()
+    assert (status, assigned, unread) == ("new", None, 1)
+    assert unread_hand_overs(db, centre, [sent.id]) == {sent.id}
+    mark_hand_over_read(db, centre, sent.id)
+    assert unread_hand_overs(db, centre, [sent.id]) == set()
+    (record,) = hand_overs_of(db, sent.id)
+    assert record.read_at is not None
 
 
 @pytest.mark.parametrize(
@@ -198,7 +279,7 @@ def test_a_school_may_refer_without_having_asked(db, school, people):
     [
         ("school_team", "centre"),  # not theirs: the pupil wrote to the nurse
         ("nurse elsewhere", "centre"),
-        ("nurse", "school_team"),  # a school refers to the centre only
+        ("school_team", "nurse"),  # a team refers to the centre only
         ("centre", "nurse"),  # the centre does not have it yet
     ],
 )
@@ -240,7 +321,7 @@ def test_the_pupil_is_told_who_knows_and_on_what_ground_never_the_staffs_own_wor
     sent = report(db, school)
     refer(db, people["nurse"], sent, consent="agreed", reason="ないしょの りゆう")
     (notice,) = pupil_notices(db, sent.id)
-    assert (notice.to_recipient, notice.pupil_agreed, notice.legal_duty) == ("centre", True, False)
+    assert (notice.to_recipient, notice.ground) == ("centre", "consent")
     assert "ないしょ" not in repr(notice)
 
 

@@ -279,7 +279,12 @@ class StaffForm:
 
 
 REPORT = "/staff/reports/<report>"
-HAND_OVER = {"to_recipient": "nurse", "pupil_consent": "agreed", "shares": "summary"}
+HAND_OVER = {
+    "to_recipient": "nurse",
+    "pupil_consent": "agreed",
+    "ground": "consent",
+    "shares": "summary",
+}
 STAFF_FORMS = {
     "note": StaffForm(
         "centre", f"{REPORT}/case/note", {"body": "めも"}, ("body",), (REPORT, "/staff/weekly")

@@ -94,3 +94,46 @@ def test_a_database_of_the_first_release_upgrades_with_its_reports_and_hand_over
     ).fetchone()
     assert reports_counted == 3
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_old_hand_overs_keep_the_ground_they_had_and_none_is_invented(tmp_path):
+    """m013: a legal duty ticked becomes `legal_duty` (the box cited 児童虐待防止法 第6条), the
+    pupil's agreement `consent`, and a referral with neither keeps no ground; the triggers
+    that put a referred report in the centre's inbox still work afterwards."""
+    db = connect(tmp_path / "city.db")
+    migrations.apply(db, stop_before="m013_lawful_grounds")
+    school = add_school(db, "みなみ小学校", "elementary")
+    now = "2026-11-20T01:00:00+00:00"
+    db.execute(
+        "INSERT INTO staff (id, login, display_name, password_hash, role, school_id, "
+        "created_at) VALUES (1, 'nurse', '養護', 'x', 'nurse', ?, ?)",
+        [school.id, now],
+    )
+    for report_id in (1, 2, 3, 4):
+        submit_report(
+            db, school, active_topics(db)[0].id, "nurse", "help", submission_key=f"k{report_id}"
+        )
+    for report_id, consent, duty in ((1, "agreed", 0), (2, "refused", 1), (3, "not_asked", 0)):
+        db.execute(
+            "INSERT INTO hand_overs (report_id, direction, to_recipient, staff_id, "
+            "pupil_consent, legal_duty, reason, created_at) "
+            "VALUES (?, 'school_to_centre', 'centre', 1, ?, ?, 'why', ?)",
+            [report_id, consent, duty, now],
+        )
+
+    migrate(db)
+
+    grounds = db.execute("SELECT report_id, ground, duty FROM hand_overs ORDER BY id").fetchall()
+    assert grounds == [
+        (1, "consent", None),
+        (2, "legal_duty", "児童虐待防止法 第6条"),
+        (3, None, None),
+    ]
+    db.execute(
+        "INSERT INTO hand_overs (report_id, direction, to_recipient, staff_id, pupil_consent, "
+        "reason, ground, created_at) VALUES (4, 'school_to_centre', 'centre', 1, 'agreed', "
+        "'why', 'consent', ?)",
+        [now],
+    )
+    assert db.execute("SELECT answered_by FROM reports WHERE id = 4").fetchone() == ("centre",)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -5,11 +5,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from school_report import hand_overs
+from school_report.grounds import GroundRefused
 from web.database import call_domain
 from web.forms import one
 from web.staff import current_staff, report_or_404, report_view, staff_form
 
-FIELDS = ("to_recipient", "pupil_consent", "legal_duty", "reason", "shares", "summary")
+FIELDS = ("to_recipient", "pupil_consent", "ground", "duty", "reason", "shares", "summary")
 
 
 async def hand_over(request: Request) -> Response:
@@ -25,12 +26,13 @@ async def hand_over(request: Request) -> Response:
             report,
             draft["to_recipient"],
             pupil_consent=draft["pupil_consent"],
-            legal_duty=draft["legal_duty"] == "1",
+            ground=draft["ground"] or None,
             reason=draft["reason"],
+            duty=draft["duty"],
             shares=draft["shares"] or "thread",
             summary=draft["summary"],
         )
-    except hand_overs.HandOverRefused as error:
+    except (hand_overs.HandOverRefused, GroundRefused) as error:
         context = {"hand_over_error": error.reason, "hand_over_draft": draft}
         return await report_view(request, staff, report, context, status=400)
     return RedirectResponse(f"/staff/reports/{report.id}#hand-over", status_code=303)

@@ -57,6 +57,15 @@ NAMES: dict[str, dict[str, str]] = {
         "refused": N_("The pupil did not agree"),
         "not_asked": N_("The pupil was not asked"),
     },
+    # The lawful grounds of `school_report.grounds`; "" is a hand-over made before grounds
+    # were recorded (m013), which had none.
+    "ground": {
+        "consent": N_("The pupil's consent"),
+        "life_or_body": N_("Protecting the child's life or body"),
+        "bullying_duty": N_("Bullying duty (Bullying Prevention Act, art. 23)"),
+        "legal_duty": N_("A legal duty named by staff"),
+        "": N_("No ground recorded (before grounds were recorded)"),
+    },
     "school_kind": {
         "elementary": N_("Elementary"),
         "junior_high": N_("Junior high"),

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import hand_overs, reports
+from school_report import duty_of_care, hand_overs, reports
 from school_report.clock import utc_now
 from school_report.codes import ReturnCode, parse_return_code
 from school_report.hours import centre_is_open, next_centre_opening
@@ -58,11 +58,13 @@ def _use_language(school: School, state: PupilState) -> None:
     i18n.current_reading.set(i18n.reading_for(state.language, state.reading, school.reading))
 
 
-def _page(
+async def _page(
     request: Request, school: School, state: PupilState, step: str, context: dict, status=200
 ) -> Response:
-    """The step as a whole page, or alone for htmx; the pupil's idle clock restarts."""
+    """The step as a whole page, or alone for htmx; the pupil's idle clock restarts. Every
+    page carries the numbers that answer now, behind its "help now" link."""
     context = {
+        "help_lines": await call_domain(request, duty_of_care.help_lines),
         **context,
         "school": school,
         "step": f"pupil/_{step}.html",
@@ -79,7 +81,7 @@ def _page(
 async def entry(request: Request) -> Response:
     school = await _school(request)
     state = _pupil_state(request, school)
-    return _page(request, school, state, "start", {})
+    return await _page(request, school, state, "start", {})
 
 
 async def step(request: Request) -> Response:
@@ -95,8 +97,8 @@ async def step(request: Request) -> Response:
         name, context = await handler(request, school, state, form)
     except reports.SubmissionError as error:
         name, context = await _redo(request, school, form, error.reason)
-        return _page(request, school, state, name, context, status=400)
-    return _page(request, school, state, name, context)
+        return await _page(request, school, state, name, context, status=400)
+    return await _page(request, school, state, name, context)
 
 
 async def _redo(request: Request, school: School, form: FormData, reason: str):
@@ -161,12 +163,18 @@ async def _message_form(request: Request, form: FormData):
     return "message", context
 
 
-async def _centre_opens(request: Request) -> datetime | None:
-    """When the centre next opens, while it is closed (None while it is open)."""
+async def _centre_opens(request: Request, messages=()) -> datetime | None:
+    """When the centre next opens, while it is closed (None while it is open, and while the
+    newest message is a reply the centre wrote since it closed: it is not closed to them)."""
     now = utc_now()
     if await call_domain(request, centre_is_open, now):
         return None
-    return await call_domain(request, next_centre_opening, now)
+    opens = await call_domain(request, next_centre_opening, now)
+    if messages and messages[-1].author == "staff":
+        written = datetime.fromisoformat(messages[-1].created_at)
+        if await call_domain(request, next_centre_opening, written) == opens:
+            return None
+    return opens
 
 
 async def choose_recipient(request, school, state, form):
@@ -196,7 +204,22 @@ async def send_report(request, school, state, form):
         pupil_name=one(form, "pupil_name"),
         language=state.language,
     )
-    return "sent", {"code": code.words(state.language), "recipient": recipient, "topic": topic}
+    report_id = await call_domain(
+        request, duty_of_care.report_by_submission_key, one(form, "submission_key")
+    )
+    care = await call_domain(request, duty_of_care.after_pupil_wrote, report_id)
+    return "sent", _sent_context(state, code, topic, recipient, care, form)
+
+
+def _sent_context(state, code, topic, recipient, care, form, **more) -> dict[str, Any]:
+    return {
+        "code": code.words(state.language),
+        "recipient": recipient,
+        "topic": topic,
+        "care": care,
+        "submission_key": one(form, "submission_key"),
+        **more,
+    }
 
 
 async def show_sent(request, school, state, form):
@@ -205,7 +228,33 @@ async def show_sent(request, school, state, form):
     code = parse_return_code(one(form, "code") or "")
     if code is None:
         raise HTTPException(400, "bad_form")
-    return "sent", {"code": code.words(state.language), "recipient": recipient, "topic": topic}
+    report_id = await call_domain(
+        request, duty_of_care.report_by_submission_key, one(form, "submission_key")
+    )
+    report = report_id and await call_domain(request, reports.pupil_report, report_id)
+    care = report and await call_domain(request, duty_of_care.care_for, report)
+    return "sent", _sent_context(state, code, topic, recipient, care, form)
+
+
+async def tell_centre(request, school, state, form):
+    """The pupil's one tap: tell the centre too. From the sent page the secret words on it
+    prove whose report it is; from the thread, the pupil's open session does."""
+    if one(form, "code"):
+        tried = await call_domain(request, reports.try_return_code, school, one(form, "code"))
+        report_id = tried.report_id
+    else:
+        report_id = await _opened_report(request, state)
+    if report_id is None:
+        return "enter_code", {"error": "session_ended"}
+    await call_domain(request, duty_of_care.pupil_tells_centre, report_id)
+    if not one(form, "code"):
+        name, context = await _thread_context(request, report_id)
+        return name, {**context, "centre_told_now": True}
+    topic, recipient = await _route(request, form)
+    code = parse_return_code(one(form, "code"))
+    report = await call_domain(request, reports.pupil_report, report_id)
+    care = await call_domain(request, duty_of_care.care_for, report)
+    return "sent", _sent_context(state, code, topic, recipient, care, form, centre_told_now=True)
 
 
 async def show_code_form(request, school, state, form):
@@ -219,7 +268,11 @@ async def open_thread(request, school, state, form):
     if tried.report_id is None:
         if tried.attempts == "slow":
             await asyncio.sleep(SLOW_DOWN_SECONDS)
-        return "enter_code", {"error": "code_wrong", "pending": one(form, "pending")}
+        return "enter_code", {
+            "error": "code_wrong",
+            "pending": one(form, "pending"),
+            "typed_code": one(form, "code"),
+        }
     state.thread = await call_domain(request, open_pupil_session, tried.report_id)
     if one(form, "pending"):
         # What the pupil wrote before their session ran out is sent now, not lost.
@@ -237,14 +290,16 @@ async def _thread_context(request: Request, report_id: int | None):
     if not report:
         return "enter_code", {"error": "session_ended"}
     centre = await call_domain(request, centre_answers, report.id)
+    messages = await call_domain(request, reports.thread, report.id, for_pupil=True)
     return "thread", {
         "report": report,
-        "messages": await call_domain(request, reports.thread, report.id, for_pupil=True),
+        "care": await call_domain(request, duty_of_care.care_for, report),
+        "messages": messages,
         "may_write": await call_domain(request, reports.pupil_may_write, report),
         "messaging": await call_domain(request, pupil_messaging, report.id),
         "hand_overs": await call_domain(request, hand_overs.pupil_notices, report.id),
         "may_keep_from_school": centre,
-        "centre_opens": await _centre_opens(request) if centre else None,
+        "centre_opens": await _centre_opens(request, messages) if centre else None,
     }
 
 
@@ -263,6 +318,7 @@ async def write_message(request, school, state, form, body: str | None = None):
         return "enter_code", {"error": "session_ended", "pending": body}
     keep = one(form, "keep_from_school") == "1"
     await call_domain(request, reports.add_pupil_message, report, body, keep_from_school=keep)
+    await call_domain(request, duty_of_care.after_pupil_wrote, report.id)
     name, context = await _thread_context(request, report.id)
     return name, {**context, "written": True}
 
@@ -280,6 +336,7 @@ STEPS: dict[str, Step] = {
     "code": show_code_form,
     "open": open_thread,
     "write": write_message,
+    "tell_centre": tell_centre,
 }
 
 

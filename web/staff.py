@@ -151,6 +151,7 @@ async def report_page(request: Request) -> Response:
     # Read by those who answer: a school reading what it referred leaves it unread for the centre.
     if report.staff_unread and await call_domain(request, answers_report, staff, report.id):
         await call_domain(request, reports.mark_read, report)
+    await call_domain(request, hand_overs.mark_hand_over_read, staff, report.id)
     return await report_view(request, staff, report)
 
 
