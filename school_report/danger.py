@@ -15,7 +15,7 @@ from school_report import danger_ja, danger_languages
 from school_report.audit import record_event
 from school_report.danger_families import severity
 from school_report.danger_words import Entry, find_danger_words, lexicon
-from school_report.japanese_reading import is_japanese_script
+from school_report.japanese_reading import has_kana
 from school_report.migrations import URGENCIES
 
 
@@ -67,7 +67,7 @@ def assess_text(text: str, city_words: tuple[Entry, ...] = ()) -> Assessment:
     language = danger_languages.detect_language(text)
     hits = [
         Hit(signal.family, signal.urgency, signal.language, signal.start, signal.end)
-        for signal in (danger_ja.signals(text) if is_japanese_script(text) else [])
+        for signal in (danger_ja.signals(text) if _reads_as_japanese(text, language) else [])
         + danger_languages.signals(text)
     ]
     hits += _city_hits(text, city_words, language)
@@ -80,6 +80,12 @@ def assess_text(text: str, city_words: tuple[Entry, ...] = ()) -> Assessment:
         hits=tuple(hits),
         why=_why(text, hits),
     )
+
+
+def _reads_as_japanese(text: str, language: str) -> bool:
+    """Japanese, or a message mixing kana into another language: the Japanese patterns apply.
+    Chinese alone does not go through them (its 自杀 is no Japanese word)."""
+    return language == "ja" or has_kana(text)
 
 
 def assess(db: Database, text: str) -> Assessment:

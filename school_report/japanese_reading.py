@@ -58,12 +58,12 @@ class Sentence:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The pupil's text from the word holding `reading[start]` to the one holding
-        `reading[end - 1]`."""
-        first, last = (
-            self.words[self.reading_origins[start]],
-            self.words[self.reading_origins[end - 1]],
-        )
-        return first.start, last.end
+        `reading[end - 1]` and the auxiliaries after it, so staff read the pupil's whole
+        word (なぐられた, not なぐられ)."""
+        first, last = self.reading_origins[start], self.reading_origins[end - 1]
+        while last + 1 < len(self.words) and self.words[last + 1].part_of_speech == "助動詞":
+            last += 1
+        return self.words[first].start, self.words[last].end
 
 
 def hiragana(text: str) -> str:
@@ -161,7 +161,5 @@ def sentences(text: str) -> list[Sentence]:
     return found
 
 
-def is_japanese_script(text: str) -> bool:
-    return any(
-        "\u3040" <= c <= "\u30ff" or "\uff66" <= c <= "\uff9f" or _has_kanji(c) for c in text
-    )
+def has_kana(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\uff66" <= c <= "\uff9f" for c in text)
