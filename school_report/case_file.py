@@ -11,7 +11,8 @@ from sqlite_utils import Database
 from school_report import cases, triage
 from school_report.audit import CaseEvent, case_trail
 from school_report.clock import utc_now
-from school_report.danger_words import find_danger_words, highlighted, lexicon
+from school_report.danger import assess_text
+from school_report.danger_words import highlighted, lexicon
 from school_report.overdue import deadlines
 from school_report.reports import Report
 from school_report.routing import message_condition
@@ -54,9 +55,9 @@ def _highlights(db: Database, staff: Staff, report_id: int) -> dict[int, list[tu
         f"WHERE m.report_id = ? AND m.author = 'pupil' AND {condition}",
         [report_id, *params],
     ):
-        matches = find_danger_words(body, entries)
-        if matches:
-            found[message_id] = highlighted(body, matches)
+        hits = assess_text(body, entries).hits
+        if hits:
+            found[message_id] = highlighted(body, list(hits))
     return found
 
 

@@ -63,6 +63,8 @@ class Case:
     urgency_reason: list[str]
     urgency_confirmed_by: str | None
     urgency_confirmed_at: str | None
+    danger_family: str | None = None  # the most severe family of danger the messages signal
+    language_detected: str | None = None  # the language of the pupil's latest message
 
     @property
     def urgency_confirmed(self) -> bool:
@@ -72,7 +74,7 @@ class Case:
 CASE_SELECT = (
     "SELECT r.id, r.headline, r.assigned_to, a.display_name, coalesce(a.active, 0), "
     "r.watch_case, r.watch_reason, r.outcome, r.closed_at, r.urgency_source, r.urgency_reason, "
-    "c.display_name, r.urgency_confirmed_at FROM reports r "
+    "c.display_name, r.urgency_confirmed_at, r.danger_family, r.language_detected FROM reports r "
     "LEFT JOIN staff a ON a.id = r.assigned_to LEFT JOIN staff c ON c.id = r.urgency_confirmed_by"
 )
 
@@ -92,6 +94,8 @@ def case_from_row(row: tuple) -> Case:
         json.loads(row[10] or "[]"),
         row[11],
         row[12],
+        row[13],
+        row[14],
     )
 
 
@@ -124,6 +128,7 @@ def as_seen_by(db: Database, staff: Staff, found: dict[int, Case]) -> dict[int, 
             urgency_reason=case.urgency_reason
             if report_id in whole and case.urgency_source == "danger_words"
             else [],
+            danger_family=case.danger_family if report_id in whole else None,
         )
         for report_id, case in found.items()
     }

@@ -1,30 +1,22 @@
-"""Danger words: phrases in a pupil's message that signal danger and raise the report's urgency
-at once, on the first message and on every later one.
+"""The city's own danger words: phrases a city adds (setting `danger_words`) that raise a
+report's urgency as the built-in families of `school_report.danger` do, matched by spelling.
 
-The lexicon is `data/danger_words.json`, which the city may extend:
+The setting is a list of plain strings, each a stem signalling "urgent", or of objects:
 
-    {"endings": ["ている", "ました", "た", ...],
-     "entries": [{"stem": "(け|蹴)られ", "category": "violence_at_home", "urgency": "urgent",
-                  "unless": ["たすけられ", "(を|が|は) うけられ"], "note": "why"}, ...]}
+    {"stem": "(ほうち|放置)され", "unless": ["ほうちされた じてんしゃ"], "urgency": "high"}
 
 - `stem`: what to look for. A stem is the part of a word that stays when children conjugate it
-  (なぐられ finds なぐられる, なぐられた, なぐられて, なぐられそう). `(a|b)` spells a choice and an
-  empty choice makes a part optional: `(ごはん|ご飯)(を|)もらえな` is ごはんをもらえない,
-  ごはん もらえない, ご飯もらえなかった... (no choice inside a choice). Kanji are not read, so a
-  word children write both ways is spelt both ways.
+  (なぐられ finds なぐられる, なぐられた). `(a|b)` spells a choice and an empty choice makes a
+  part optional (no choice inside a choice). Kanji are not read: spell a word both ways.
 - `unless`: longer phrases holding the stem in which it means something harmless: a hit lying
-  inside one of them is no hit (けられ, being kicked, but not たすけられ). Written in the same
-  spelling; a space in an unless phrase says "a space may stand here".
-- `category` and `urgency` (one of migrations.URGENCIES): what the hit signals.
-- `note`: free text for the next person editing the list, e.g. why a look-alike is left in.
-- `endings`: conjugation endings added to a hit when it is shown and stored (なぐられ + た), so
-  staff read the pupil's whole word.
+  wholly inside one of them is no hit; a harmless phrase that only overlaps a hit, or lies
+  elsewhere in the message, never hides it. A space in an unless phrase says "a space may
+  stand here".
+- `urgency` (one of migrations.URGENCIES) and `category` ("city" if not given).
 
-The city's own words (setting `danger_words`) are a list of plain strings, each a stem signalling
-"urgent", or of objects like the entries above (`stem`, optional `unless`, `urgency`,
-`category`, which is "city" if not given). A city word is never an error for the pupil: a string
-with an unclosed bracket is taken as it stands, an unknown urgency counts as urgent, and an object
-without a stem or with more than MAX_SPELLINGS spellings is skipped.
+A city word is never an error for the pupil: a string with an unclosed bracket is taken as it
+stands, an unknown urgency counts as urgent, and an object without a stem or with more than
+MAX_SPELLINGS spellings is skipped.
 
 Words and messages are compared after normalising: full and half width folded (NFKC), katakana
 read as hiragana, small kana as large (a small vowel drawing out the one before it, たぁい, is
@@ -46,8 +38,7 @@ from functools import cache, lru_cache
 
 from sqlite_utils import Database
 
-from school_report.audit import record_event
-from school_report.migrations import DATA, URGENCIES
+from school_report.migrations import URGENCIES
 from school_report.settings import get_setting
 
 _SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ")
@@ -199,23 +190,39 @@ def _entry(stem: str, category: str, urgency: str, unless=(), strict: bool = Tru
     )
 
 
-@cache
-def _lexicon_file() -> dict:
-    return json.loads((DATA / "danger_words.json").read_text(encoding="utf-8"))
+# Conjugation endings added to a hit when it is shown and stored (なぐられ + た), so staff read
+# the pupil's whole word.
+_ENDINGS = (
+    "ている",
+    "ていた",
+    "ていて",
+    "てる",
+    "てた",
+    "ました",
+    "ます",
+    "ません",
+    "ちゃった",
+    "ちゃう",
+    "そうに",
+    "そう",
+    "たら",
+    "たり",
+    "なる",
+    "なった",
+    "なって",
+    "かった",
+    "だ",
+    "る",
+    "た",
+    "て",
+    "い",
+)
 
 
 @cache
 def _endings() -> tuple[str, ...]:
-    keys = {normalise(ending)[0] for ending in _lexicon_file()["endings"]}
+    keys = {normalise(ending)[0] for ending in _ENDINGS}
     return tuple(sorted(keys - {""}, key=len, reverse=True))
-
-
-@cache
-def built_in_lexicon() -> tuple[Entry, ...]:
-    return tuple(
-        _entry(word["stem"], word["category"], word["urgency"], word.get("unless", ()))
-        for word in _lexicon_file()["entries"]
-    )
 
 
 def _city_entry(word) -> Entry | None:
@@ -239,17 +246,21 @@ def _city_entry(word) -> Entry | None:
         return None
 
 
-@lru_cache(maxsize=4)
-def _city_lexicon(city_words: str) -> tuple[Entry, ...]:
-    """The city's own words, read once for each value the setting has had."""
-    words = json.loads(city_words)
+def read_city_words(words) -> tuple[Entry, ...]:
+    """The entries of a `danger_words` setting's value; what cannot be read is skipped."""
     return tuple(filter(None, map(_city_entry, words if isinstance(words, list) else [])))
 
 
+@lru_cache(maxsize=4)
+def _city_lexicon(city_words: str) -> tuple[Entry, ...]:
+    """The city's own words, read once for each value the setting has had."""
+    return read_city_words(json.loads(city_words))
+
+
 def lexicon(db: Database) -> tuple[Entry, ...]:
-    """The built-in words and the city's own."""
+    """The city's own words."""
     city_words = get_setting(db, "danger_words")
-    return built_in_lexicon() + _city_lexicon(json.dumps(city_words, ensure_ascii=False))
+    return _city_lexicon(json.dumps(city_words, ensure_ascii=False))
 
 
 def _occurrences(haystack: str, needle: str) -> list[int]:
@@ -349,29 +360,3 @@ def highlighted(text: str, matches: list[Match]) -> list[tuple[str, bool]]:
     if position < len(text):
         pieces.append((text[position:], False))
     return pieces
-
-
-def raise_urgency_for_message(db: Database, report_id: int, body: str) -> None:
-    """Raise the report's urgency if a pupil's message holds danger words signalling more than
-    it has now; the raise waits for staff to confirm it. Call inside the message's transaction."""
-    matches = find_danger_words(body, lexicon(db))
-    signalled = strongest_urgency(matches)
-    (current,) = db.execute("SELECT urgency FROM reports WHERE id = ?", [report_id]).fetchone()
-    if signalled is None or URGENCIES.index(signalled) >= URGENCIES.index(current):
-        return
-    words = matched_words(body, matches)
-    db.execute(
-        "UPDATE reports SET urgency = ?, urgency_source = 'danger_words', urgency_reason = ?, "
-        "urgency_confirmed_by = NULL, urgency_confirmed_at = NULL WHERE id = ?",
-        [signalled, json.dumps(words, ensure_ascii=False), report_id],
-    )
-    record_event(
-        db,
-        report_id,
-        None,
-        "urgency_changed",
-        was=current,
-        to=signalled,
-        reason="danger_words",
-        words=words,
-    )

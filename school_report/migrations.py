@@ -861,6 +861,42 @@ def m011_statistics_by_school(db: Database) -> None:
     )
 
 
+# The urgent danger families in queue order as m012 froze them (school_report.danger_families
+# owns the set; a change of order needs a new migration that rebuilds `danger_rank`).
+DANGER_ORDER_M012 = (
+    "preparation",
+    "suicide",
+    "dangerous_runaway",
+    "sexual_abuse",
+    "physical_abuse",
+    "self_harm",
+    "threat",
+)
+
+
+@migrations()
+def m012_danger_families(db: Database) -> None:
+    """Which family of danger a report's messages signal and in which language the pupil wrote,
+    and the triage queue ordered within 緊急 by the family's severity before waiting time.
+
+    `danger_rank` is the family's place in DANGER_ORDER_M012 for an urgent report (a report
+    urgent for another reason comes after the families), 0 otherwise; it joins the terms of
+    `reports_open_queue` so the queue is still read in index order."""
+    ranks = " ".join(f"WHEN '{key}' THEN {n}" for n, key in enumerate(DANGER_ORDER_M012))
+    _run(
+        db,
+        "ALTER TABLE reports ADD COLUMN danger_family TEXT",
+        "ALTER TABLE reports ADD COLUMN language_detected TEXT",
+        "ALTER TABLE reports ADD COLUMN danger_rank INTEGER GENERATED ALWAYS AS (CASE WHEN "
+        f"urgency = 'urgent' THEN CASE danger_family {ranks} ELSE {len(DANGER_ORDER_M012)} END "
+        "ELSE 0 END) VIRTUAL",
+        "DROP INDEX reports_open_queue",
+        "CREATE INDEX reports_open_queue ON reports (answered_by, urgency_rank, danger_rank, "
+        "waiting_since IS NULL, waiting_since, staff_unread DESC, last_pupil_message_at DESC, id) "
+        "WHERE status != 'closed'",
+    )
+
+
 # Frozen with m013: the grounds a sharing may rest on and the ways a report is handed on.
 M013_GROUNDS = ("consent", "life_or_body", "bullying_duty", "legal_duty")
 M013_DIRECTIONS = ("school_to_centre", "centre_to_school", "nurse_to_team", "copy_to_centre")

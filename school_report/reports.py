@@ -11,7 +11,7 @@ from school_report import hand_overs, text
 from school_report.audit import record_event
 from school_report.clock import now_iso, utc_now
 from school_report.codes import ReturnCode, hash_return_code, new_return_code, parse_return_code
-from school_report.danger_words import raise_urgency_for_message
+from school_report.danger import raise_urgency_for_message
 from school_report.db import transaction
 from school_report.notifications import queue_report_mail
 from school_report.refused import ReasonRefused

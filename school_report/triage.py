@@ -175,12 +175,14 @@ def tick_checklist(db: Database, staff: Staff, report: Report, keys: set[str]) -
 PAGE_SIZE = 50
 _COUNTS_KEPT = 256
 
-# The centre works open cases most urgent first, then whoever has waited longest for a first
-# reply (the terms of the `reports_open_queue` index); closed cases most recently closed
+# The centre works open cases most urgent first, within 緊急 the most severe family of danger
+# first (`danger_rank`), then whoever has waited longest for a first reply (the terms of the
+# `reports_open_queue` index); closed cases most recently closed
 # first; "all", newest first. A school's inbox: unread first (what it answers: a report it
 # referred or was brought in on is the centre's to read), then newest.
 TRIAGE_ORDER = (
-    "r.urgency_rank, r.waiting_since IS NULL, r.waiting_since, r.staff_unread DESC, "
+    "r.urgency_rank, r.danger_rank, r.waiting_since IS NULL, r.waiting_since, "
+    "r.staff_unread DESC, "
     "r.last_pupil_message_at DESC, r.id"
 )
 CLOSED_ORDER = "r.closed_at DESC, r.id DESC"

@@ -1,21 +1,29 @@
-"""The danger-word matcher: every lexicon entry matches as children write it, in any kana and
-width, conjugated and spaced out, and the look-alike words that mean something harmless do not."""
+"""The city's danger words: every word a city adds matches as children write it, in any kana and
+width, conjugated and spaced out, and the look-alike words that mean something harmless do not.
+
+The sample city list is the lexicon the service had built in before it read Japanese with an
+analyser (tests/data/danger_words_city_sample.json): 65 words with their exceptions, a hard
+test of the spelling matcher a city's own words still go through."""
+
+import json
+from pathlib import Path
 
 import pytest
 
 from school_report.danger_words import (
-    built_in_lexicon,
     find_danger_words,
     highlighted,
     lexicon,
     matched_words,
     normalise,
+    read_city_words,
     spellings,
     strongest_urgency,
 )
 from school_report.settings import set_setting
 
-ENTRIES = built_in_lexicon()
+SAMPLE = Path(__file__).parent / "data" / "danger_words_city_sample.json"
+ENTRIES = read_city_words(json.loads(SAMPLE.read_text(encoding="utf-8"))["entries"])
 CATEGORIES = {"self_harm", "violence_at_home", "sexual_harm", "running_away"}
 
 # How pupils write danger: (what the pupil wrote, the category it must signal).
@@ -301,11 +309,6 @@ def test_a_space_breaks_a_harmless_phrase_but_never_a_danger_word():
     assert categories_in("しにたい。へんかな") == {"self_harm"}  # punctuation breaks it too
 
 
-def test_suicide_prevention_talk_still_alerts_the_centre():
-    # Decided: a pupil bringing up suicide, even a prevention poster, is worth a look.
-    assert categories_in("じさつぼうしの ポスターを みた") == {"self_harm"}
-
-
 def test_the_pupils_whole_word_is_shown_with_its_ending():
     text = "きのう ﾅｸﾞﾗﾚﾀ。おなかを けられてる"
     assert matched_words(text, find_danger_words(text, ENTRIES)) == ["ﾅｸﾞﾗﾚﾀ", "けられてる"]
@@ -364,7 +367,7 @@ def test_the_city_gives_its_own_words_exceptions_and_an_urgency(db):
             {"stem": "(a|b)" * 12},
         ],
     )
-    words = lexicon(db)[len(ENTRIES) :]
+    words = lexicon(db)
     assert [(w.word, w.urgency, w.category) for w in words] == [
         ("(ほうち|放置)され", "high", "city"),
         ("ひとりぼっち", "urgent", "lonely"),

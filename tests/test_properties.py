@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from school_report import codes, danger_words
 from school_report.codes import ReturnCode, normalise, parse_return_code
-from tests.test_danger_words import MUST_MATCH, MUST_NOT_MATCH
+from tests.test_danger_words import ENTRIES, MUST_MATCH, MUST_NOT_MATCH
 
 word_index = st.integers(0, len(codes.code_words()) - 1)
 return_codes = st.tuples(*[st.tuples(word_index, st.integers(0, 99))] * codes.GROUPS).map(
@@ -63,7 +63,6 @@ def test_normalised_text_has_no_spaces_or_separators(text):
 
 # Danger words
 
-ENTRIES = danger_words.built_in_lexicon()
 spelled = st.sampled_from([(entry, spelling) for entry in ENTRIES for spelling in entry.spellings])
 # Text that is certainly no danger word: digits and Latin letters only.
 harmless = st.text(alphabet="0123456789abcxyz ", max_size=30)

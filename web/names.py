@@ -3,6 +3,7 @@ the pages and the exports, so each value is said the same way everywhere. Lookin
 dictionary read: staff pages list fifty reports, and a template macro per value cost more than
 the rest of the row."""
 
+from school_report import danger_families
 from web import i18n
 
 
@@ -77,5 +78,7 @@ NAMES: dict[str, dict[str, str]] = {
 def name_of(kind: str, value: str | None) -> str:
     """The value's name in the current language; a value the table does not know (a role or
     outcome added later) is shown as stored, and none as a dash."""
+    if kind == "danger_family":  # the families carry their staff words themselves
+        return danger_families.family(value).label(i18n.current_language.get()) if value else "—"
     message = NAMES[kind].get(value or "")
     return i18n.gettext(message) if message else (value or "—")
