@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import segno
 
@@ -35,6 +36,7 @@ from school_report.schools import (
     issue_entry_link,
     list_schools,
 )
+from school_report.settings import SettingError, base_url, set_base_url
 from school_report.staff import (
     StaffError,
     add_staff,
@@ -47,7 +49,13 @@ from school_report.statistics import THRESHOLDS, StatisticsError, set_threshold
 from school_report.statistics import threshold as statistics_threshold
 from school_report.statistics_tables import report_tables
 from school_report.two_factor import ROLES_THAT_MUST, reset_two_factor
-from web.config import DEFAULT_DB, ConfigError, Settings, create_secret_file
+from web.config import (
+    BASE_URL_VARIABLE,
+    DEFAULT_DB,
+    ConfigError,
+    Settings,
+    create_secret_file,
+)
 
 EXIT_USAGE = 2
 
@@ -79,9 +87,15 @@ def _entry_url(settings: Settings, token: str) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> None:
-    _database(args)
+    db = _database(args)
     if not os.environ.get("SCHOOL_REPORT_SECRET") and create_secret_file(args.db):
         print(f"wrote a new signing secret to {args.db.parent / 'secret.key'} (keep it private)")
+    if args.base_url:
+        try:
+            set_base_url(db, args.base_url, COMMAND_LINE)
+        except SettingError as error:
+            raise CommandError(str(error)) from error
+        print(f"public address: {base_url(db)} (links, QR codes, posters and mail carry it)")
     print(f"database ready: {args.db}")
 
 
@@ -98,10 +112,34 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print("(centre and admin set up two-step login, then choose a password, at first login)")
 
 
+def _address_warning(settings: Settings, args: argparse.Namespace) -> str | None:
+    """Why printed links may lead nowhere: no address set, or (with no proxy in front) one that
+    is not where this server listens."""
+    if settings.base_url_source == "unset":
+        return (
+            f"no public address is set: links, QR codes, posters and mail carry "
+            f"{settings.base_url}; set it with `school-admin init --base-url URL`, the admin "
+            f"settings page or {BASE_URL_VARIABLE}"
+        )
+    parts = urlsplit(settings.base_url)
+    served = (args.host, args.port)
+    default_port = 443 if parts.scheme == "https" else 80
+    if not args.proxy_headers and (parts.hostname, parts.port or default_port) != served:
+        return (
+            f"the public address {settings.base_url} is not where this server listens "
+            f"({args.host}:{args.port}) and no proxy is named (--proxy-headers): "
+            "printed links may lead nowhere"
+        )
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    _settings(args)  # refuse to start before uvicorn does, with the reason
+    settings = _settings(args)  # refuse to start before uvicorn does, with the reason
+    warning = _address_warning(settings, args)
+    if warning:
+        print(f"school-admin: warning: {warning}", file=sys.stderr)
     _database(args).close()  # migrated once here, not by several worker processes at once
     # Held while this process lives: `restore` refuses to run under a running service.
     _call(hold_serving_lock, args.db)
@@ -147,6 +185,12 @@ def cmd_school_link(args: argparse.Namespace) -> None:
     if token is None:
         token = issue_entry_link(db, school, settings.secret)
         print("issued a new link; any earlier link of this school no longer works")
+    if settings.base_url_source == "unset":
+        print(
+            "school-admin: warning: no public address is set; store it first: "
+            "school-admin init --base-url https://report.city.example",
+            file=sys.stderr,
+        )
     url = _entry_url(settings, token)
     print(url)
     segno.make(url, error="m").terminal(compact=True)
@@ -357,13 +401,18 @@ def _group(commands: Commands, name: str, help: str) -> Commands:
 
 
 def _setup_commands(commands: Commands) -> None:
-    _command(commands, "init", cmd_init, "create the database and the signing secret")
-    _command(
+    init = _command(commands, "init", cmd_init, "create the database and the signing secret")
+    demo = _command(
         commands,
         "demo",
         cmd_demo,
         "add a demo city: two schools, one staff account per role (new database only)",
     )
+    for command in (init, demo):
+        command.add_argument(
+            "--base-url",
+            help="the public address tablets open, e.g. https://report.city.example (stored)",
+        )
     serve = _command(commands, "serve", cmd_serve, "serve the web app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000, help="1 to 65535 (default: 8000)")
