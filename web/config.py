@@ -9,12 +9,14 @@ from typing import Literal
 
 from sqlite_utils import Database
 
+from school_report import code_pool
 from school_report.settings import base_url as stored_base_url
 
 DEFAULT_DB = Path("var/school-report.db")
 BASE_URL_VARIABLE = "SCHOOL_REPORT_BASE_URL"
 # What links carry while no address is set: a development server's, which no tablet can open.
 UNSET_BASE_URL = "http://127.0.0.1:8000"
+CODE_POOL_VARIABLE = "SCHOOL_REPORT_CODE_POOL"
 AddressSource = Literal["environment", "stored", "unset"]
 
 
@@ -48,6 +50,9 @@ class Settings:
     base_url: str = UNSET_BASE_URL
     # Where base_url came from: SCHOOL_REPORT_BASE_URL overrides the stored address.
     base_url_source: AddressSource = "unset"
+    # Return codes each server process hashes ahead of need (school_report/code_pool.py); the
+    # in-process tests' apps keep none, `serve` keeps CODE_POOL_VARIABLE's or the default.
+    code_pool: int = 0
 
     @classmethod
     def from_environment(cls, db_path: Path | None = None) -> "Settings":
@@ -71,6 +76,7 @@ class Settings:
             https=base_url.startswith("https://"),
             base_url=base_url,
             base_url_source=source,
+            code_pool=_code_pool_size(),
         )
 
     def public_address(self, db: Database) -> str:
@@ -79,6 +85,15 @@ class Settings:
         if self.base_url_source == "environment":
             return self.base_url
         return stored_base_url(db) or UNSET_BASE_URL
+
+
+def _code_pool_size() -> int:
+    text = os.environ.get(CODE_POOL_VARIABLE, "")
+    if not text:
+        return code_pool.DEFAULT_SIZE
+    if not (text.isascii() and text.isdigit() and int(text) <= code_pool.MAX_SIZE):
+        raise ConfigError(f"{CODE_POOL_VARIABLE} is a number from 0 to {code_pool.MAX_SIZE}")
+    return int(text)
 
 
 def _base_url(db_path: Path) -> tuple[str, AddressSource]:
