@@ -1,6 +1,7 @@
 """The `school-admin` command. Every failure is one line on stderr and exit status 2."""
 
 import argparse
+import logging
 import os
 import sqlite3
 import sys
@@ -56,8 +57,10 @@ from web.config import (
     Settings,
     create_secret_file,
 )
+from web.log_config import LOG_FORMATS, configure_logging, logging_config
 
 EXIT_USAGE = 2
+log = logging.getLogger("school_report.serve")
 
 
 class CommandError(Exception):
@@ -139,7 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings(args)  # refuse to start before uvicorn does, with the reason
     warning = _address_warning(settings, args)
     if warning:
-        print(f"school-admin: warning: {warning}", file=sys.stderr)
+        log.warning(warning)
     _database(args).close()  # migrated once here, not by several worker processes at once
     # Held while this process lives: `restore` refuses to run under a running service.
     _call(hold_serving_lock, args.db)
@@ -155,6 +158,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         forwarded_allow_ips=args.forwarded_allow_ips,
         # No access log: it would record pupils' addresses and entry links.
         access_log=False,
+        log_config=logging_config(args.log_format),
         server_header=False,
     )
 
@@ -428,6 +432,12 @@ def _setup_commands(commands: Commands) -> None:
         help="trust X-Forwarded-Proto/For from --forwarded-allow-ips (behind a reverse proxy)",
     )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text lines, or JSON lines for a log collector (default: text)",
+    )
 
 
 def _school_commands(commands: Commands) -> None:
@@ -537,6 +547,7 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(getattr(args, "log_format", "text"))
     try:
         args.fn(args)
     except (CommandError, OSError, sqlite3.Error) as error:
