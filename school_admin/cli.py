@@ -530,8 +530,18 @@ def _stats_command(commands: Commands) -> None:
     threshold.add_argument("limit", type=int, help="a whole number from 2 to 100")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("school-report")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="school-admin", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"school-admin {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for add_commands in (
         _setup_commands,
