@@ -6,7 +6,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +25,13 @@ from school_report.notifications import (
     mail_server,
     queue_digests,
     set_mail_server,
+)
+from school_report.replication import (
+    ReplicationError,
+    configured_replica,
+    replicate_command,
+    restore_from_replica,
+    write_config,
 )
 from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
@@ -136,9 +143,20 @@ def _address_warning(settings: Settings, args: argparse.Namespace) -> str | None
     return None
 
 
+def _serve_argv(args: argparse.Namespace) -> list[str]:
+    """This `serve` command again, without --replicate: what Litestream runs as its child."""
+    argv = [sys.executable, "-m", "school_admin", "serve", "--db", str(args.db)]
+    argv += ["--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
+    argv += ["--forwarded-allow-ips", args.forwarded_allow_ips, "--log-format", args.log_format]
+    return argv + (["--proxy-headers"] if args.proxy_headers else [])
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    if args.replicate:
+        command = _call(replicate_command, args.db, _serve_argv(args))
+        os.execv(command[0], command)  # Litestream replaces this process and runs the server
     settings = _settings(args)  # refuse to start before uvicorn does, with the reason
     warning = _address_warning(settings, args)
     if warning:
@@ -273,9 +291,34 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    _call(restore_backup, _database(args), args.path)
-    print(f"restored {args.db} from {args.path}")
+    if (args.path is None) == (args.from_replica is None):
+        raise CommandError("give a backup file or --from-replica, one of them")
+    if args.from_replica is None:
+        _call(restore_backup, _database(args), args.path)
+        print(f"restored {args.db} from {args.path}")
+    else:
+        _restore_from_replica(args)
     print("every session has ended; accounts keep their present passwords and two-step login")
+
+
+def _restore_from_replica(args: argparse.Namespace) -> None:
+    if args.from_replica:  # a new machine: the replica named here, its configuration written
+        _call(write_config, args.db, args.from_replica)
+    copy = args.db.with_name(f".{args.db.name}.from-replica")
+    copy.unlink(missing_ok=True)
+    try:
+        _call(restore_from_replica, args.db, copy, args.at)
+        _call(restore_backup, _database(args), copy)
+    finally:
+        copy.unlink(missing_ok=True)
+    when = args.at.isoformat() if args.at else "its latest"
+    print(f"restored {args.db} from {configured_replica(args.db)} at {when}")
+
+
+def cmd_replicate(args: argparse.Namespace) -> None:
+    path = _call(write_config, args.db, args.to)
+    print(f"wrote {path}: {args.db} replicates to {configured_replica(args.db)}")
+    print("run the server with `school-admin serve --replicate` (Litestream runs beside it)")
 
 
 def cmd_purge(args: argparse.Namespace) -> None:
@@ -362,6 +405,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date like 2025-04-01: {text!r}") from error
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"not a time like 2026-12-02T08:15:00Z: {text!r}"
+        ) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -378,7 +431,14 @@ def _workers(text: str) -> int:
     return int(text)
 
 
-REFUSALS = (SchoolError, StaffError, BackupError, RetentionError, NotADemoDatabase)
+REFUSALS = (
+    SchoolError,
+    StaffError,
+    BackupError,
+    RetentionError,
+    NotADemoDatabase,
+    ReplicationError,
+)
 
 
 def _call(fn: Callable, *args, **kwargs):
@@ -433,6 +493,11 @@ def _setup_commands(commands: Commands) -> None:
     )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.add_argument(
+        "--replicate",
+        action="store_true",
+        help="run Litestream beside the server (set up with `school-admin replicate --to`)",
+    )
+    serve.add_argument(
         "--log-format",
         choices=LOG_FORMATS,
         default="text",
@@ -486,7 +551,23 @@ def _data_commands(commands: Commands) -> None:
     restore = _command(
         commands, "restore", cmd_restore, "check a backup and replace the database with it"
     )
-    restore.add_argument("path", type=Path)
+    restore.add_argument("path", type=Path, nargs="?", help="a backup file")
+    restore.add_argument(
+        "--from-replica",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="from the Litestream replica (`replicate --to`), or the one named here",
+    )
+    restore.add_argument(
+        "--at", type=_moment, help="a point in time, like 2026-12-02T08:15:00Z (default: latest)"
+    )
+    replicate = _command(
+        commands, "replicate", cmd_replicate, "set up continuous replication with Litestream"
+    )
+    replicate.add_argument(
+        "--to", required=True, help="a directory, sftp://host/path or s3://bucket/path"
+    )
     _command(commands, "purge", cmd_purge, "delete closed cases past the retention period")
     hold = _command(commands, "legal-hold", cmd_legal_hold, "keep a case past retention")
     hold.add_argument("report_id", type=int)
