@@ -9,6 +9,7 @@ when the server stops. A code is taken once and given to one report. (SECURITY.m
 risks.)
 """
 
+import ctypes
 import os
 import threading
 from collections import deque
@@ -25,6 +26,8 @@ from school_report.codes import (
 DEFAULT_SIZE = 32
 MAX_SIZE = 1000
 LOWEST_PRIORITY = 19
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD_BYTES = 1024 * 1024
 
 
 class CodePool:
@@ -83,10 +86,22 @@ class CodePool:
 _pool: CodePool | None = None
 
 
+def _give_back_argon2_memory() -> None:
+    """Have glibc map each argon2 hash's 19 MiB afresh and unmap it after the hash: otherwise
+    every thread that ever hashed keeps its 19 MiB (glibc raises its mmap threshold after the
+    first large free), and the pool's thread would add that much to each server process."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+
+
 def start_pool(salt: str, size: int = DEFAULT_SIZE) -> CodePool | None:
     """Start this process's pool (the server's lifespan calls it); size 0 keeps none."""
     global _pool
     stop_pool()
+    _give_back_argon2_memory()
     _pool = CodePool(salt, size).start() if size > 0 else None
     return _pool
 
