@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= var/school-report.db
 
-.PHONY: run test lint messages bench chromium zbar wrk clean
+.PHONY: run test lint messages bench chromium zbar caddy wrk clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/school-admin serve --db $(DB) --host $(HOST) --port $(PORT)
 
 ## Set up with test tools and Debian's Chromium, then lint and run every test.
-test: $(VENV)/.installed-test chromium zbar lint
+test: $(VENV)/.installed-test chromium zbar caddy lint
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -50,6 +50,12 @@ zbar:
 ## writes bench/results.json. See README "Performance".
 bench: $(VENV)/.installed-test chromium wrk
 	$(BIN)/python -m bench.run
+
+# Caddy (its own CA) terminates TLS in front of the app in tests/test_tls_proxy.py.
+caddy:
+	@command -v caddy >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq caddy >/dev/null; }
 
 # wrk drives the server in the benchmark.
 wrk:

@@ -542,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--schools", type=int, default=100)
+    parser.add_argument(
+        "--pupils-only", action="store_true", help="only the pupils' figures (no million reports)"
+    )
     args = parser.parse_args(argv)
     for tool in ("wrk", "taskset"):
         if not shutil.which(tool):
@@ -560,7 +563,8 @@ def main(argv: list[str] | None = None) -> int:
             known_codes=KNOWN_CODES,
         )
         figures = pupil_figures(home, secret, city, args.seconds)
-        figures += staff_figures(home, secret, args.reports, args.schools, args.seconds)
+        if not args.pupils_only:
+            figures += staff_figures(home, secret, args.reports, args.schools, args.seconds)
     info["total_seconds"] = round(time.monotonic() - began)
     print(table(figures))
     print(f"({info['total_seconds']} s in all)")

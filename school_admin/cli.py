@@ -1,12 +1,14 @@
 """The `school-admin` command. Every failure is one line on stderr and exit status 2."""
 
 import argparse
+import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import segno
 
@@ -24,6 +26,13 @@ from school_report.notifications import (
     queue_digests,
     set_mail_server,
 )
+from school_report.replication import (
+    ReplicationError,
+    configured_replica,
+    replicate_command,
+    restore_from_replica,
+    write_config,
+)
 from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
     School,
@@ -35,6 +44,7 @@ from school_report.schools import (
     issue_entry_link,
     list_schools,
 )
+from school_report.settings import SettingError, base_url, set_base_url
 from school_report.staff import (
     StaffError,
     add_staff,
@@ -47,9 +57,17 @@ from school_report.statistics import THRESHOLDS, StatisticsError, set_threshold
 from school_report.statistics import threshold as statistics_threshold
 from school_report.statistics_tables import report_tables
 from school_report.two_factor import ROLES_THAT_MUST, reset_two_factor
-from web.config import DEFAULT_DB, ConfigError, Settings, create_secret_file
+from web.config import (
+    BASE_URL_VARIABLE,
+    DEFAULT_DB,
+    ConfigError,
+    Settings,
+    create_secret_file,
+)
+from web.log_config import LOG_FORMATS, configure_logging, logging_config
 
 EXIT_USAGE = 2
+log = logging.getLogger("school_report.serve")
 
 
 class CommandError(Exception):
@@ -79,9 +97,15 @@ def _entry_url(settings: Settings, token: str) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> None:
-    _database(args)
+    db = _database(args)
     if not os.environ.get("SCHOOL_REPORT_SECRET") and create_secret_file(args.db):
         print(f"wrote a new signing secret to {args.db.parent / 'secret.key'} (keep it private)")
+    if args.base_url:
+        try:
+            set_base_url(db, args.base_url, COMMAND_LINE)
+        except SettingError as error:
+            raise CommandError(str(error)) from error
+        print(f"public address: {base_url(db)} (links, QR codes, posters and mail carry it)")
     print(f"database ready: {args.db}")
 
 
@@ -98,10 +122,45 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print("(centre and admin set up two-step login, then choose a password, at first login)")
 
 
+def _address_warning(settings: Settings, args: argparse.Namespace) -> str | None:
+    """Why printed links may lead nowhere: no address set, or (with no proxy in front) one that
+    is not where this server listens."""
+    if settings.base_url_source == "unset":
+        return (
+            f"no public address is set: links, QR codes, posters and mail carry "
+            f"{settings.base_url}; set it with `school-admin init --base-url URL`, the admin "
+            f"settings page or {BASE_URL_VARIABLE}"
+        )
+    parts = urlsplit(settings.base_url)
+    served = (args.host, args.port)
+    default_port = 443 if parts.scheme == "https" else 80
+    if not args.proxy_headers and (parts.hostname, parts.port or default_port) != served:
+        return (
+            f"the public address {settings.base_url} is not where this server listens "
+            f"({args.host}:{args.port}) and no proxy is named (--proxy-headers): "
+            "printed links may lead nowhere"
+        )
+    return None
+
+
+def _serve_argv(args: argparse.Namespace) -> list[str]:
+    """This `serve` command again, without --replicate: what Litestream runs as its child."""
+    argv = [sys.executable, "-m", "school_admin", "serve", "--db", str(args.db)]
+    argv += ["--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
+    argv += ["--forwarded-allow-ips", args.forwarded_allow_ips, "--log-format", args.log_format]
+    return argv + (["--proxy-headers"] if args.proxy_headers else [])
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    _settings(args)  # refuse to start before uvicorn does, with the reason
+    if args.replicate:
+        command = _call(replicate_command, args.db, _serve_argv(args))
+        os.execv(command[0], command)  # Litestream replaces this process and runs the server
+    settings = _settings(args)  # refuse to start before uvicorn does, with the reason
+    warning = _address_warning(settings, args)
+    if warning:
+        log.warning(warning)
     _database(args).close()  # migrated once here, not by several worker processes at once
     # Held while this process lives: `restore` refuses to run under a running service.
     _call(hold_serving_lock, args.db)
@@ -117,6 +176,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         forwarded_allow_ips=args.forwarded_allow_ips,
         # No access log: it would record pupils' addresses and entry links.
         access_log=False,
+        log_config=logging_config(args.log_format),
         server_header=False,
     )
 
@@ -147,6 +207,12 @@ def cmd_school_link(args: argparse.Namespace) -> None:
     if token is None:
         token = issue_entry_link(db, school, settings.secret)
         print("issued a new link; any earlier link of this school no longer works")
+    if settings.base_url_source == "unset":
+        print(
+            "school-admin: warning: no public address is set; store it first: "
+            "school-admin init --base-url https://report.city.example",
+            file=sys.stderr,
+        )
     url = _entry_url(settings, token)
     print(url)
     segno.make(url, error="m").terminal(compact=True)
@@ -225,9 +291,34 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    _call(restore_backup, _database(args), args.path)
-    print(f"restored {args.db} from {args.path}")
+    if (args.path is None) == (args.from_replica is None):
+        raise CommandError("give a backup file or --from-replica, one of them")
+    if args.from_replica is None:
+        _call(restore_backup, _database(args), args.path)
+        print(f"restored {args.db} from {args.path}")
+    else:
+        _restore_from_replica(args)
     print("every session has ended; accounts keep their present passwords and two-step login")
+
+
+def _restore_from_replica(args: argparse.Namespace) -> None:
+    if args.from_replica:  # a new machine: the replica named here, its configuration written
+        _call(write_config, args.db, args.from_replica)
+    copy = args.db.with_name(f".{args.db.name}.from-replica")
+    copy.unlink(missing_ok=True)
+    try:
+        _call(restore_from_replica, args.db, copy, args.at)
+        _call(restore_backup, _database(args), copy)
+    finally:
+        copy.unlink(missing_ok=True)
+    when = args.at.isoformat() if args.at else "its latest"
+    print(f"restored {args.db} from {configured_replica(args.db)} at {when}")
+
+
+def cmd_replicate(args: argparse.Namespace) -> None:
+    path = _call(write_config, args.db, args.to)
+    print(f"wrote {path}: {args.db} replicates to {configured_replica(args.db)}")
+    print("run the server with `school-admin serve --replicate` (Litestream runs beside it)")
 
 
 def cmd_purge(args: argparse.Namespace) -> None:
@@ -314,6 +405,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date like 2025-04-01: {text!r}") from error
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"not a time like 2026-12-02T08:15:00Z: {text!r}"
+        ) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -330,7 +431,14 @@ def _workers(text: str) -> int:
     return int(text)
 
 
-REFUSALS = (SchoolError, StaffError, BackupError, RetentionError, NotADemoDatabase)
+REFUSALS = (
+    SchoolError,
+    StaffError,
+    BackupError,
+    RetentionError,
+    NotADemoDatabase,
+    ReplicationError,
+)
 
 
 def _call(fn: Callable, *args, **kwargs):
@@ -357,13 +465,18 @@ def _group(commands: Commands, name: str, help: str) -> Commands:
 
 
 def _setup_commands(commands: Commands) -> None:
-    _command(commands, "init", cmd_init, "create the database and the signing secret")
-    _command(
+    init = _command(commands, "init", cmd_init, "create the database and the signing secret")
+    demo = _command(
         commands,
         "demo",
         cmd_demo,
         "add a demo city: two schools, one staff account per role (new database only)",
     )
+    for command in (init, demo):
+        command.add_argument(
+            "--base-url",
+            help="the public address tablets open, e.g. https://report.city.example (stored)",
+        )
     serve = _command(commands, "serve", cmd_serve, "serve the web app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000, help="1 to 65535 (default: 8000)")
@@ -379,6 +492,17 @@ def _setup_commands(commands: Commands) -> None:
         help="trust X-Forwarded-Proto/For from --forwarded-allow-ips (behind a reverse proxy)",
     )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument(
+        "--replicate",
+        action="store_true",
+        help="run Litestream beside the server (set up with `school-admin replicate --to`)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text lines, or JSON lines for a log collector (default: text)",
+    )
 
 
 def _school_commands(commands: Commands) -> None:
@@ -427,7 +551,23 @@ def _data_commands(commands: Commands) -> None:
     restore = _command(
         commands, "restore", cmd_restore, "check a backup and replace the database with it"
     )
-    restore.add_argument("path", type=Path)
+    restore.add_argument("path", type=Path, nargs="?", help="a backup file")
+    restore.add_argument(
+        "--from-replica",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="from the Litestream replica (`replicate --to`), or the one named here",
+    )
+    restore.add_argument(
+        "--at", type=_moment, help="a point in time, like 2026-12-02T08:15:00Z (default: latest)"
+    )
+    replicate = _command(
+        commands, "replicate", cmd_replicate, "set up continuous replication with Litestream"
+    )
+    replicate.add_argument(
+        "--to", required=True, help="a directory, sftp://host/path or s3://bucket/path"
+    )
     _command(commands, "purge", cmd_purge, "delete closed cases past the retention period")
     hold = _command(commands, "legal-hold", cmd_legal_hold, "keep a case past retention")
     hold.add_argument("report_id", type=int)
@@ -471,8 +611,18 @@ def _stats_command(commands: Commands) -> None:
     threshold.add_argument("limit", type=int, help="a whole number from 2 to 100")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("school-report")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="school-admin", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"school-admin {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for add_commands in (
         _setup_commands,
@@ -498,6 +648,7 @@ def _check_database_exists(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(getattr(args, "log_format", "text"))
     try:
         _check_database_exists(args)
         args.fn(args)

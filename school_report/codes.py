@@ -119,8 +119,13 @@ def parse_return_code(text: str) -> ReturnCode | None:
 def hash_return_code(code: ReturnCode, salt: str) -> str:
     """argon2id of the canonical code with this installation's salt: slow to guess offline,
     yet deterministic so a code finds its report by an indexed lookup."""
-    raw = _HASHERS.submit(
-        hash_secret_raw,
+    return _HASHERS.submit(hash_in_this_thread, code, salt).result()
+
+
+def hash_in_this_thread(code: ReturnCode, salt: str) -> str:
+    """`hash_return_code` in the calling thread: for a thread of its own (the code pool's, at
+    low priority), never for a request's worker thread."""
+    raw = hash_secret_raw(
         secret=code.canonical().encode(),
         salt=bytes.fromhex(salt),
         time_cost=ARGON2_TIME_COST,
@@ -128,5 +133,5 @@ def hash_return_code(code: ReturnCode, salt: str) -> str:
         parallelism=ARGON2_PARALLELISM,
         hash_len=32,
         type=Type.ID,
-    ).result()
+    )
     return raw.hex()

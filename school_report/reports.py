@@ -10,7 +10,8 @@ from sqlite_utils import Database
 from school_report import hand_overs, text
 from school_report.audit import record_event
 from school_report.clock import now_iso, utc_now
-from school_report.codes import ReturnCode, hash_return_code, new_return_code, parse_return_code
+from school_report.code_pool import fresh_code
+from school_report.codes import ReturnCode, hash_return_code, parse_return_code
 from school_report.danger import raise_urgency_for_message
 from school_report.db import transaction
 from school_report.notifications import queue_report_mail
@@ -111,8 +112,7 @@ def submit_report(
         raise SubmissionError("too_many_reports")
     salt = get_setting(db, "code_salt")
     while True:
-        code = new_return_code()
-        code_hash = hash_return_code(code, salt)  # slow: outside the write lock
+        code, code_hash = fresh_code(salt)  # hashed ahead, or now: outside the write lock
         try:
             _insert_report(
                 db, school, topic, chosen.slug, fields, language, code_hash, submission_key

@@ -8,6 +8,7 @@ import copy
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -68,9 +69,11 @@ DEFAULTS: dict[str, Any] = {
     # Whether an urgent report to a school reader who is not at work, which the pupil did not
     # agree to share, is also put in the centre's queue to protect the child's life or body.
     "urgent_to_centre_out_of_hours": False,
+    "base_url": "",
 }
 # The settings the city settings page shows and edits, besides the centre's hours.
 CITY_SETTINGS = (
+    "base_url",
     "centre_hours",
     "centre_holidays",
     "overdue_minutes",
@@ -86,6 +89,7 @@ MAX_DANGER_WORDS = 500
 MAX_WORD_CHARS = 40
 MAX_EMAIL_CHARS = 254
 MAX_CHECKLIST_LABEL_CHARS = 80
+MAX_BASE_URL_CHARS = 200
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CHECKLIST_KEY = re.compile(r"[a-z0-9_]{1,40}")
 
@@ -206,3 +210,40 @@ def set_emergency_checklist(db: Database, items: list[dict[str, str]], by: Actor
         for item in items
     ]
     change_setting(db, "emergency_checklist", cleaned, by)
+
+
+def base_url(db: Database) -> str:
+    """The service's public address as the city stored it (`school-admin init --base-url`, the
+    settings page), or "" while none is stored."""
+    return get_setting(db, "base_url")
+
+
+def checked_base_url(url: str) -> str:
+    """`url` as stored: an http(s) origin, optionally with a path prefix, without a trailing
+    slash; links are this plus `/p/<token>`, so a query or fragment would break them."""
+    url = url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or len(url) > MAX_BASE_URL_CHARS
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or any(ch.isspace() for ch in url)
+    ):
+        raise SettingError(
+            "the public address is like https://report.city.example", "base_url_invalid"
+        )
+    return url
+
+
+def set_base_url(db: Database, url: str, by: Actor) -> None:
+    """Store the address pupils' tablets and staff open; printed links, QR codes, posters and
+    mails carry it (SCHOOL_REPORT_BASE_URL, when set, overrides it)."""
+    change_setting(db, "base_url", checked_base_url(url), by)

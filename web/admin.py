@@ -57,6 +57,7 @@ from school_report.staff import (
     temporary_password,
 )
 from web import i18n
+from web.config import BASE_URL_VARIABLE, UNSET_BASE_URL
 from web.database import call_domain
 from web.forms import one, one_int
 from web.qr import qr_data_uri
@@ -164,15 +165,34 @@ async def new_school(request: Request) -> Response:
     return _saved(f"{ADMIN}/schools/{school.id}", "added")
 
 
-def _entry_url(request: Request, token: str) -> str:
-    return entry_url(request.app.state.settings.base_url, token)
+async def _public_address(request: Request) -> str:
+    return await call_domain(request, request.app.state.settings.public_address)
+
+
+async def _entry_url(request: Request, token: str) -> str:
+    return entry_url(await _public_address(request), token)
+
+
+async def _address_warning(request: Request) -> dict:
+    """What the page says before a link is printed: no address set (links carry a development
+    server's), or one that differs from the address this page was reached at."""
+    address = await _public_address(request)
+    here = f"{request.url.scheme}://{request.url.netloc}"
+    unset = request.app.state.settings.base_url_source == "unset" and address == UNSET_BASE_URL
+    return {
+        "public_address": address,
+        "address_unset": unset,
+        "address_elsewhere": not unset and not address.startswith(here),
+        "reached_at": here,
+    }
 
 
 async def _school_facts(request: Request, school: School) -> dict:
     secret = request.app.state.settings.secret
     token = await call_domain(request, current_entry_token, school, secret)
-    url = token and _entry_url(request, token)
+    url = token and await _entry_url(request, token)
     return {
+        **await _address_warning(request),
         "school": school,
         "kinds": SCHOOL_KINDS,
         "readings": READINGS,
@@ -227,7 +247,7 @@ async def poster(request: Request) -> Response:
     school = await _school(request, staff)
     secret = request.app.state.settings.secret
     try:
-        url = _entry_url(request, await call_domain(request, poster_token, school, secret))
+        url = await _entry_url(request, await call_domain(request, poster_token, school, secret))
     except SchoolError as refused:
         facts = _school_facts(request, school)
         return await _view(
@@ -579,6 +599,7 @@ SETTING_SECTIONS = {
         _number(form, "report", "no_such_report"),
         one(form, "hold") == "1",
     ),
+    "address": lambda form: (settings.set_base_url, one(form, "base_url")),
     "mail": lambda form: (settings.set_mail_from, one(form, "mail_from")),
     "mail_server": lambda form: (
         notifications.set_mail_server,
@@ -600,6 +621,9 @@ SETTING_SECTIONS = {
 
 async def _settings_facts(request: Request) -> dict:
     return {
+        **await _address_warning(request),
+        "address_variable": BASE_URL_VARIABLE,
+        "address_from_environment": request.app.state.settings.base_url_source == "environment",
         "values": await call_domain(request, settings.city_settings),
         "public_holidays": await call_domain(request, hours.holiday_calendar),
         "legal_holds": await call_domain(request, retention.legal_holds),

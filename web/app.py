@@ -13,9 +13,11 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from school_report.code_pool import start_pool, stop_pool
 from school_report.db import connect, is_healthy
 from school_report.hours import city_zone
 from school_report.migrations import migrate
+from school_report.settings import get_setting
 from web import account, admin, cases, hand_overs, notifications, pupil, staff, statistics
 from web.config import Settings
 from web.database import ConnectionPerThread, call_domain, limit_worker_threads
@@ -71,8 +73,12 @@ async def login_required(request: Request, exc: staff.LoginRequired) -> Response
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     limit_worker_threads()
-    async with notifications.mail_sender(app):
-        yield
+    start_pool(app.state.code_salt, app.state.settings.code_pool)
+    try:
+        async with notifications.mail_sender(app):
+            yield
+    finally:
+        stop_pool()
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -80,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
     db = connect(settings.db_path)
     migrate(db)
     zone = city_zone(db)
+    code_salt = get_setting(db, "code_salt")
     db.close()
     app = Starlette(
         routes=routes,
@@ -97,6 +104,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.connections = ConnectionPerThread(settings.db_path)
+    app.state.code_salt = code_salt
     # The city's zone is read once: changing it takes a restart.
     app.state.templates = create_environment(zone)
     return app

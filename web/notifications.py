@@ -55,11 +55,14 @@ async def _send_mail_forever(app: Starlette) -> None:
     """Deliver due mail every few seconds, in a worker thread with that thread's own database
     connection; an error is logged and the next round tries again."""
     settings = app.state.settings
+
+    def send_due_mail() -> None:
+        db = app.state.connections.get()
+        notifications.send_due_mail(db, settings.public_address(db))
+
     while True:
         try:
-            await run_in_threadpool(
-                lambda: notifications.send_due_mail(app.state.connections.get(), settings.base_url)
-            )
+            await run_in_threadpool(send_due_mail)
         except Exception:
             log.exception("the mail sender failed; it tries again shortly")
         await asyncio.sleep(SEND_EVERY_SECONDS)

@@ -16,7 +16,13 @@ from web import i18n, when
 from web.names import name_of
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent.parent / "static"
+# An installed wheel carries the static files inside this package (setup.py puts them there);
+# the repository keeps them in static/ beside it.
+STATIC = next(
+    folder
+    for folder in (Path(__file__).parent / "static", Path(__file__).parent.parent / "static")
+    if folder.is_dir()
+)
 
 
 @cache
