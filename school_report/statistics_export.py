@@ -70,8 +70,10 @@ def _append(sheet, row: list[Cell]) -> None:
 
 
 def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
-    """One sheet per table: the heading lines, the title, then the table; counts stay numbers
-    and a hidden count is the text shown on the page ("x")."""
+    """A cover sheet with the heading lines (what the file counts and what it leaves out), then
+    one sheet per table: the heading lines, the title, then the table; counts stay numbers and a
+    hidden count is the text shown on the page ("x"). A publication with no table shown (too few
+    reports) is the cover sheet alone, which says so: a workbook always has a sheet."""
     # Imported here: openpyxl weighs 7 MB in every server process, and few ask for a workbook.
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -80,6 +82,10 @@ def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
     workbook.remove(workbook.active)
     used: set[str] = set()
     bold = Font(bold=True)
+    cover = workbook.create_sheet(_sheet_title(label("table", "cover"), used))
+    for line in heading:
+        _append(cover, [line])
+    cover.column_dimensions["A"].width = 100
     for table in tables:
         title = _title(table, label)
         sheet = workbook.create_sheet(_sheet_title(title, used))

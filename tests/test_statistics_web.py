@@ -179,3 +179,16 @@ def test_centre_opens_statistics_and_prints_them_on_a4(live_server, page):
     )
     assert overflow["scroll"] <= overflow["width"], overflow
     assert overflow["wide"] == [], overflow
+
+
+def test_a_school_with_one_report_downloads_an_excel_file_saying_so(client, city):
+    school, token = city.school()
+    from tests.support import send_report
+
+    assert send_report(client, token, city.db).status_code == 200
+    log_in(client, city.staff("nurse", school))
+    download = client.get("/staff/statistics/export.xlsx")  # this fiscal year
+    assert download.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(download.content))
+    lines = [row[0] for sheet in workbook for row in sheet.iter_rows(values_only=True)]
+    assert any("表は表示しません" in str(line) for line in lines)

@@ -43,6 +43,7 @@ MEDIA_TYPES = {
 NAMES: dict[str, dict[str, str]] = {
     **VALUE_NAMES,
     "table": {
+        "cover": N_("Cover"),
         "overview": N_("Overview"),
         "contacts": N_("Contacts (every message counted)"),
         "by_channel": N_("By channel (recipient)"),
