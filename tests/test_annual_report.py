@@ -1,0 +1,90 @@
+"""The annual report as Sapporo counts it: contacts by their own date, never a staff reply;
+cases with a contact in the period; scopes; every figure worked out by hand (tests/annual_data)."""
+
+from datetime import date
+
+import pytest
+
+from school_report.annual_report import CENTRE, CITY, Scope, Tally, caseload
+from school_report.contacts import ContactRefused, record_contact
+from tests.annual_data import build, japan
+
+FY2024 = (date(2024, 4, 1), date(2025, 3, 31))
+FY2025 = (date(2025, 4, 1), date(2026, 3, 31))
+FY2026 = (date(2026, 4, 1), date(2027, 3, 31))
+
+
+@pytest.fixture
+def annual(db):
+    return build(db)
+
+
+def _by_method(counted) -> dict[tuple[str, str], Tally]:
+    return counted.by(lambda key: (key[4], key[5]))
+
+
+def test_contacts_count_by_their_own_date_and_a_staff_reply_never(db, annual):
+    year = caseload(db, *FY2025)
+    assert year.total() == Tally(cases=4, contacts=8)  # A 2, B 3, C 2, E 1; never a reply
+    assert caseload(db, *FY2024).total() == Tally(cases=2, contacts=3)  # A 1, F 2
+    assert caseload(db, *FY2026).total() == Tally(cases=1, contacts=1)  # E after midnight
+
+
+def test_a_case_counts_once_under_its_first_contact_in_the_period(db, annual):
+    assert _by_method(caseload(db, *FY2025)) == {
+        ("tablet", "child"): Tally(3, 4),  # A (carried over), B, E
+        ("phone", "mother"): Tally(0, 1),  # B's call: B counts under the pupil's message
+        ("email", "mother"): Tally(0, 1),  # recorded late, counted on its own date
+        ("phone", "father"): Tally(1, 1),  # C opened by a call
+        ("visit", "father"): Tally(0, 1),
+    }
+
+
+def test_a_month_or_a_day_counts_the_cases_with_a_contact_in_it(db, annual):
+    april = caseload(db, date(2025, 4, 1), date(2025, 4, 30))
+    assert april.total() == Tally(cases=1, contacts=2)  # A, carried over from March
+    day = caseload(db, date(2025, 6, 5), date(2025, 6, 5))
+    assert day.total() == Tally(cases=1, contacts=1)  # B's e-mail: B is a case that day
+    july = caseload(db, date(2025, 7, 2), date(2025, 7, 31))
+    assert _by_method(july) == {("visit", "father"): Tally(1, 1)}  # C, carried by the visit
+
+
+def test_scopes_count_the_centre_a_school_or_the_whole_city(db, annual):
+    assert caseload(db, *FY2025, CENTRE).total() == Tally(4, 8)
+    assert caseload(db, *FY2025, CITY).total() == Tally(5, 10)  # and D, at the school
+    school = Scope("school", annual.elementary)
+    assert caseload(db, *FY2025, school).total() == Tally(1, 2)  # D only: B, C went to the centre
+
+
+def test_a_case_handed_to_the_centre_moves_its_contacts_to_the_centre(db, annual):
+    db.execute("UPDATE reports SET answered_by = 'centre' WHERE id = ?", [annual.cases["D"]])
+    assert caseload(db, *FY2025, CENTRE).total() == Tally(5, 10)
+
+
+def test_watch_cases_count_in_the_year_they_were_flagged(db, annual):
+    assert (caseload(db, *FY2024).watch_cases, caseload(db, *FY2025).watch_cases) == (0, 1)
+    assert caseload(db, *FY2025).watch_coordinated == 1
+
+
+def test_coordination_counts_cases_and_times_by_agency_and_activity(db, annual):
+    year = caseload(db, *FY2025)
+    assert year.agencies == {"school": Tally(1, 1), "child_guidance_centre": Tally(1, 1)}
+    assert year.activities == {"meeting": Tally(1, 1), "contact": Tally(1, 1)}
+    assert year.coordination_cases == 1
+    assert year.notifications == Tally(1, 1)
+
+
+def test_a_deleted_message_is_no_longer_a_contact_and_the_next_one_opens_the_case(db, annual):
+    first = db.execute(
+        "SELECT min(id) FROM messages WHERE report_id = ?", [annual.cases["A"]]
+    ).fetchone()[0]
+    db.execute("DELETE FROM messages WHERE id = ?", [first])
+    assert caseload(db, *FY2024).total() == Tally(1, 2)  # F only
+    assert caseload(db, *FY2025).total() == Tally(4, 8)  # A now opens in April
+
+
+def test_a_contact_is_refused_with_an_unknown_method_or_consulter(db, annual):
+    at = japan("2025-06-03T10:00:00")
+    for method, consulter in (("tablet", "child"), ("fax", "mother"), ("phone", "uncle")):
+        with pytest.raises(ContactRefused):
+            record_contact(db, annual.cases["B"], method, consulter, at)
