@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from school_report.annual_report import CENTRE, CITY, Scope, Tally, caseload
+from school_report.annual_tables import annual_report
 from school_report.contacts import ContactRefused, record_contact
 from tests.annual_data import build, japan
 
@@ -88,3 +89,110 @@ def test_a_contact_is_refused_with_an_unknown_method_or_consulter(db, annual):
     for method, consulter in (("tablet", "child"), ("fax", "mother"), ("phone", "uncle")):
         with pytest.raises(ContactRefused):
             record_contact(db, annual.cases["B"], method, consulter, at)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables, against the figures worked out by hand
+
+
+def _tables(db, *period, scope=CENTRE, publish=False) -> dict[str, dict]:
+    report = annual_report(db, *period, scope, publish=publish)
+    return {table.name: table.as_dict() for table in report.tables}
+
+
+def test_the_summary_is_beside_last_year_with_the_change(db, annual):
+    summary = _tables(db, *FY2025)["annual_summary"]
+    assert summary["cases"] == {"count": 4, "count_previous": 2, "count_change": 1.0}
+    assert summary["contacts"] == {"count": 8, "count_previous": 3, "count_change": 1.667}
+
+
+def test_by_method_children_and_adults_first_contact_and_contacts(db, annual):
+    by_method = _tables(db, *FY2025)["annual_by_method"]
+    assert by_method["tablet"] == {
+        "child_cases": 3,
+        "child_contacts": 4,
+        "adult_cases": 0,
+        "adult_contacts": 0,
+        "cases": 3,
+        "cases_share": 0.75,
+        "contacts": 4,
+        "contacts_share": 0.5,
+        "cases_previous": 2,
+        "cases_change": 0.5,
+        "contacts_previous": 3,
+        "contacts_change": 0.333,
+    }
+    assert [by_method[m]["adult_contacts"] for m in ("phone", "email", "visit")] == [2, 1, 1]
+    assert by_method["phone"]["cases"] == 1 and by_method["phone"]["cases_change"] is None
+    assert by_method["total"]["cases"] == 4 and by_method["total"]["contacts"] == 8
+
+
+def test_by_who_consulted_and_by_school_level(db, annual):
+    tables = _tables(db, *FY2025)
+    consulter, level = tables["annual_by_consulter"], tables["annual_by_level"]
+    assert {row: (cells["cases"], cells["contacts"]) for row, cells in consulter.items()} == {
+        "child": (3, 4),
+        "mother": (0, 2),
+        "father": (1, 2),
+        "grandparent": (0, 0),
+        "relative": (0, 0),
+        "teacher": (0, 0),
+        "other": (0, 0),
+        "total": (4, 8),
+    }
+    assert level["elementary"]["cases"] == 2 and level["elementary"]["contacts"] == 5
+    assert level["junior_high"]["contacts_previous"] == 3  # A and F in fiscal 2024
+    assert level["junior_high"]["contacts_change"] == 0.0
+
+
+def test_content_shares_are_of_contacts_to_one_decimal(db, annual):
+    content = _tables(db, *FY2025)["annual_by_content"]
+    assert content["home_life"]["contacts"] == 4 and content["home_life"]["contacts_share"] == 0.5
+    assert content["親子・兄弟関係"]["contacts"] == 4  # B's three, E's one
+    assert content["友人関係"] == {
+        "contacts": 2,
+        "contacts_share": 0.25,
+        "contacts_previous": 1,
+        "contacts_change": 1.0,
+    }
+    assert content["精神不安"]["contacts"] == 2 and content["total"]["contacts"] == 8
+
+
+def test_the_top_sub_items_of_children_and_of_adults(db, annual):
+    tables = _tables(db, *FY2025)
+    children, adults = tables["annual_top_children"], tables["annual_top_adults"]
+    assert {row: cells["contacts_share"] for row, cells in children.items()} == {
+        "友人関係": 0.5,
+        "親子・兄弟関係": 0.5,
+    }
+    assert list(adults) == ["精神不安", "親子・兄弟関係"]  # two each, in name order
+    assert adults["精神不安"]["contacts"] == 2
+
+
+def test_watch_cases_coordination_and_notifications_in_the_year(db, annual):
+    tables = _tables(db, *FY2025)
+    assert tables["annual_watch"]["watch_cases"]["count"] == 1
+    assert tables["annual_watch"]["watch_coordinated"]["count"] == 1
+    assert _tables(db, *FY2024)["annual_watch"]["watch_cases"]["count"] == 0
+    coordination = tables["annual_coordination"]
+    assert coordination["school"]["cases"] == 1 and coordination["school"]["contacts"] == 1
+    assert coordination["total"]["cases"] == 1 and coordination["total"]["contacts"] == 2
+    assert tables["annual_activities"]["meeting"]["contacts"] == 1
+    assert tables["annual_notifications"]["notifications"]["cases"] == 1
+
+
+def test_a_published_view_hides_every_small_count_and_what_would_give_one_away(db, annual):
+    tables = _tables(db, *FY2025, scope=CITY, publish=True)
+    for name, rows in tables.items():
+        for row, cells in rows.items():
+            for column, cell in cells.items():
+                if column.endswith(("_share", "_change")) or not isinstance(cell, int):
+                    continue
+                assert cell == 0 or cell >= 3, (name, row, column)
+    assert tables["annual_summary"]["cases"]["count"] == 5  # the grand totals are shown
+    assert "annual_top_children" not in tables
+
+
+def test_a_school_with_fewer_cases_than_the_threshold_shows_no_table(db, annual):
+    report = annual_report(db, *FY2025, Scope("school", annual.elementary))
+    assert report.protected and report.tables == [] and report.notes == ("too_few_reports",)
