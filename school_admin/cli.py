@@ -11,10 +11,12 @@ from pathlib import Path
 import segno
 
 from school_report.admin_log import COMMAND_LINE
+from school_report.annual_tables import annual_report
 from school_report.backup import BackupError, hold_serving_lock, restore_backup, take_backup
 from school_report.cores import WORKERS_VARIABLE
 from school_report.db import connect
 from school_report.demo import DEMO_PASSWORD, NotADemoDatabase, create_demo_city
+from school_report.hours import city_zone
 from school_report.migrations import ROLES, SCHOOL_KINDS, migrate
 from school_report.notifications import (
     PASSWORD_VARIABLE,
@@ -283,14 +285,16 @@ def cmd_stats(args: argparse.Namespace) -> None:
     school = _school_named(db, args.school) if args.school else None
     # A school's figures are published (protected) unless --internal says otherwise.
     publish = args.publish or (school is not None and not args.internal)
+    limit = statistics_threshold(db)
+    scope = Scope(args.start, args.end, school, publish, limit, args.caseload)
     try:
         publication = report_tables(
             db, args.start, args.end, school.id if school else None, publish=publish
         )
+        annual = annual_report(db, args.start, args.end, scope.annual(), publish=publish)
     except StatisticsError as error:
         raise CommandError(STATISTICS_REFUSALS.get(error.reason, error.reason)) from error
-    scope = Scope(args.start, args.end, school, publish, statistics_threshold(db))
-    body = export_file(publication, scope, args.format)
+    body = export_file(publication, annual, scope, args.format, city_zone(db))
     if str(args.output) == "-":
         sys.stdout.buffer.write(body)
         return
@@ -460,6 +464,13 @@ def _stats_command(commands: Commands) -> None:
     )
     view.add_argument(
         "--internal", action="store_true", help="with --school: the centre's own, unprotected"
+    )
+    stats.add_argument(
+        "--caseload",
+        choices=("centre", "city"),
+        default="centre",
+        help="the annual tables' scope without --school: the centre's own caseload (default) "
+        "or every recipient in the city",
     )
     stats.add_argument("--output", type=Path, help="file to write ('-' for stdout)")
     threshold = _command(

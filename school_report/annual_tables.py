@@ -173,7 +173,7 @@ def _layouts(db: Database, current: Caseload, previous: Caseload) -> list[_Layou
     return [
         _Layout(
             "annual_summary",
-            [("measure", "cases"), ("measure", "contacts")],
+            [("column", "cases"), ("column", "contacts")],
             ("count",),
             (),
             ("count",),

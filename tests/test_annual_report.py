@@ -1,14 +1,19 @@
 """The annual report as Sapporo counts it: contacts by their own date, never a staff reply;
 cases with a contact in the period; scopes; every figure worked out by hand (tests/annual_data)."""
 
+import io
+import shutil
+import subprocess
 from datetime import date
 
+import openpyxl
 import pytest
 
 from school_report.annual_report import CENTRE, CITY, Scope, Tally, caseload
 from school_report.annual_tables import annual_report
 from school_report.contacts import ContactRefused, record_contact
 from tests.annual_data import build, japan
+from tests.support import log_in
 
 FY2024 = (date(2024, 4, 1), date(2025, 3, 31))
 FY2025 = (date(2025, 4, 1), date(2026, 3, 31))
@@ -196,3 +201,101 @@ def test_a_published_view_hides_every_small_count_and_what_would_give_one_away(d
 def test_a_school_with_fewer_cases_than_the_threshold_shows_no_table(db, annual):
     report = annual_report(db, *FY2025, Scope("school", annual.elementary))
     assert report.protected and report.tables == [] and report.notes == ("too_few_reports",)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page, the definitions and the workbook a board accepts
+
+
+@pytest.fixture
+def city_cases(city):
+    return build(city.db)
+
+
+@pytest.fixture
+def centre_client(client, city, city_cases):
+    log_in(client, city.staff("centre"))
+    return client
+
+
+YEAR = "from=2025-04-01&to=2026-03-31"
+
+
+def test_the_page_shows_the_annual_tables_of_the_scope_asked_for(centre_client):
+    page = centre_client.get(f"/staff/statistics?{YEAR}")
+    assert page.status_code == 200
+    assert "年報: センターの相談（センターが受け持つ事案）" in page.text
+    summary = page.text.split('data-table="annual_summary"', 1)[1].split("</table>", 1)[0]
+    assert "<td>4</td><td>2</td><td>+100.0%</td>" in summary
+    city_page = centre_client.get(f"/staff/statistics?{YEAR}&caseload=city")
+    assert "年報: 市全体（すべての相談先）" in city_page.text
+
+
+def test_the_definitions_are_written_once_and_shown(centre_client):
+    page = centre_client.get("/staff/statistics/definitions")
+    assert page.status_code == 200
+    assert "<dt>実件数</dt>" in page.text and "職員の返信は数えません" in page.text
+
+
+def _workbook(client, query: str):
+    response = client.get(f"/staff/statistics/export.xlsx?{query}")
+    assert response.status_code == 200
+    return response.content, openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def test_the_workbook_has_formats_borders_print_settings_charts_and_notes(centre_client):
+    _, workbook = _workbook(centre_client, YEAR)
+    cover = [row[0] for row in workbook["表紙"].iter_rows(values_only=True)]
+    assert "期間: 令和7年度（2025年度）（2025-04-01 – 2026-03-31）" in cover
+    assert any(str(line).startswith("作成: ") and str(line).endswith(" JST") for line in cover)
+    sheet = workbook["相談方法別（実件数は初回相談）"]
+    header = next(row for row in sheet.iter_rows() if row[0].value is None and row[1].value)
+    first = header[0].row + 1
+    tablet = sheet[first]
+    assert tablet[0].value == "タブレット" and tablet[5].value == 3
+    assert tablet[5].number_format == "#,##0"
+    assert tablet[6].value == 0.75 and tablet[6].number_format == "0.0%"
+    assert all(cell.border.left.style == "thin" for cell in tablet)
+    assert sheet.freeze_panes == f"B{first}"
+    assert sheet.print_title_rows == f"$1:${first - 1}"
+    assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # 9: A4
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert len(sheet._charts) == 1
+    notes = {row[0]: row[1] for row in workbook["注記"].iter_rows(values_only=True)}
+    assert "職員の返信は数えません" in notes["延べ件数"] and "伏せた数" in notes["x"]
+    assert "学校別の合計は受付件数" in notes["受付件数"]
+
+
+def test_a_share_of_the_tables_by_day_received_is_a_fraction_in_the_workbook(centre_client):
+    _, workbook = _workbook(centre_client, YEAR)
+    sheet = workbook["チャネル別（相談先）"]
+    shares = [row[2] for row in sheet.iter_rows() if isinstance(row[2].value, float)]
+    assert shares and all(0 <= cell.value <= 1 for cell in shares)
+    assert all(cell.number_format == "0.0%" for cell in shares)
+
+
+def test_libreoffice_converts_the_workbook_to_pdf(centre_client, tmp_path):
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is needed: `make libreoffice` installs it (make test does)"
+    content, _ = _workbook(centre_client, YEAR)
+    (tmp_path / "year.xlsx").write_bytes(content)
+    result = subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), "year.xlsx"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=180,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "year.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_view_whose_every_cell_is_hidden_still_exports_saying_so(client, city, city_cases):
+    log_in(client, city.staff("admin"))
+    query = f"{YEAR}&school={city_cases.elementary}"
+    _, workbook = _workbook(client, query)
+    lines = [row[0] for row in workbook["表紙"].iter_rows(values_only=True)]
+    assert any("年報の表は表示しません" in str(line) for line in lines)
+    assert client.get(f"/staff/statistics/export.csv?{query}").status_code == 200
