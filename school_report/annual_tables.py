@@ -89,10 +89,6 @@ def _kinds(db: Database) -> dict[str, str]:
     return {str(row[0]): row[1] for row in db.execute("SELECT id, kind FROM schools")}
 
 
-def _grouped(counted: Caseload, part) -> dict[str, Tally]:
-    return counted.by(part)
-
-
 def _ordered(keys, counted: dict) -> list[str]:
     keys = list(keys)
     return keys + sorted(key for key in counted if key not in keys)
@@ -124,25 +120,34 @@ def _layouts(db: Database, current: Caseload, previous: Caseload) -> list[_Layou
             content_rows.append(("sub_item", sub_item))
             content_ids.append(f"sub_item:{sub_item}")
 
-    def by_method(counted: Caseload, method: str, measure: str) -> int:
-        who, _, what = measure.rpartition("_")
-        adult = {"child": False, "adult": True}.get(who)
-        return sum(
-            getattr(tally, what)
-            for key, tally in counted.contacts.items()
-            if key[4] == method and (adult is None or is_adult(key[5]) == adult)
-        )
+    groupings: dict[tuple[int, str], dict[str, Tally]] = {}
 
-    def by_key(part):
+    def grouped(counted: Caseload, name: str, part) -> dict[str, Tally]:
+        """The caseload's tallies grouped by `part`, worked out once per table."""
+        if (id(counted), name) not in groupings:
+            groupings[id(counted), name] = counted.by(part)
+        return groupings[id(counted), name]
+
+    def who(key) -> str:
+        return "adult" if is_adult(key[5]) else "child"
+
+    def by_method(counted: Caseload, method: str, measure: str) -> int:
+        group, _, what = measure.rpartition("_")
+        if not group:
+            return _tally(grouped(counted, "method", lambda key: key[4]), method, what)
+        by_who = grouped(counted, "method_who", lambda key: f"{key[4]}|{who(key)}")
+        return _tally(by_who, f"{method}|{group}", what)
+
+    def by_key(name: str, part):
         def count(counted: Caseload, key: str, measure: str) -> int:
-            return _tally(counted.by(part), key, measure)
+            return _tally(grouped(counted, name, part), key, measure)
 
         return count
 
     def content(counted: Caseload, row_id: str, measure: str) -> int:
         kind, _, key = row_id.partition(":")
         position = 0 if kind == "category" else 1
-        return _tally(counted.by(lambda k: topic_of(k)[position]), key, measure)
+        return _tally(grouped(counted, kind, lambda k: topic_of(k)[position]), key, measure)
 
     def content_total(counted: Caseload, measure: str) -> int:
         return getattr(counted.total(), measure)
@@ -194,7 +199,7 @@ def _layouts(db: Database, current: Caseload, previous: Caseload) -> list[_Layou
             pair,
             pair,
             pair,
-            by_key(lambda key: key[5]),
+            by_key("consulter", lambda key: key[5]),
         ),
         _Layout(
             "annual_by_level",
@@ -202,7 +207,7 @@ def _layouts(db: Database, current: Caseload, previous: Caseload) -> list[_Layou
             pair,
             pair,
             pair,
-            by_key(lambda key: kinds.get(key[0], "")),
+            by_key("level", lambda key: kinds.get(key[0], "")),
         ),
         _Layout(
             "annual_by_content",

@@ -1031,3 +1031,9 @@ def m018_contacts(db: Database) -> None:
             UPDATE reports SET watch_set_at = NEW.created_at
             WHERE id = NEW.report_id AND watch_set_at IS NULL; END""",
     )
+
+
+@migrations()
+def m018_contacts_by_date(db: Database) -> None:
+    """The contacts of the partial days at either end of a period, found by their date."""
+    db.execute("CREATE INDEX contacts_date ON contacts (contacted_at)")
