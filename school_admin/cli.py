@@ -26,6 +26,7 @@ from school_report.notifications import (
     queue_digests,
     set_mail_server,
 )
+from school_report.publications import publish as publish_annual
 from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
     School,
@@ -303,6 +304,26 @@ def cmd_stats(args: argparse.Namespace) -> None:
     print(f"wrote {output}" + ("" if publish else " (internal: small numbers not hidden)"))
 
 
+def cmd_stats_publish(args: argparse.Namespace) -> None:
+    from web.statistics import Scope
+
+    db = _database(args)
+    school = _school_named(db, args.school) if args.school else None
+    publish_view = args.publish or school is not None
+    scope = Scope(args.start, args.end, school, publish_view, 0, args.caseload)
+    try:
+        annual = annual_report(db, args.start, args.end, scope.annual(), publish=publish_view)
+    except StatisticsError as error:
+        raise CommandError(STATISTICS_REFUSALS.get(error.reason, error.reason)) from error
+    revision = publish_annual(db, annual, COMMAND_LINE)
+    if revision is None:
+        print("nothing changed since the last publication")
+    elif revision.number == 0:
+        print(f"published the annual tables of {args.start} – {args.end}")
+    else:
+        print(f"recorded revision {revision.number}: {len(revision.changes)} cells changed")
+
+
 def cmd_stats_threshold(args: argparse.Namespace) -> None:
     try:
         set_threshold(_database(args), args.limit, COMMAND_LINE)
@@ -473,6 +494,17 @@ def _stats_command(commands: Commands) -> None:
         "or every recipient in the city",
     )
     stats.add_argument("--output", type=Path, help="file to write ('-' for stdout)")
+    frozen = _command(
+        commands,
+        "stats-publish",
+        cmd_stats_publish,
+        "publish (freeze) the annual tables of a period, or record a dated revision",
+    )
+    frozen.add_argument("--from", dest="start", type=_date, required=True, help="first day")
+    frozen.add_argument("--to", dest="end", type=_date, required=True, help="last day")
+    frozen.add_argument("--school", help="one school's tables (always protected)")
+    frozen.add_argument("--caseload", choices=("centre", "city"), default="centre")
+    frozen.add_argument("--publish", action="store_true", help="hide small numbers")
     threshold = _command(
         commands,
         "stats-threshold",

@@ -463,9 +463,9 @@ def annual_report(
     publish: bool = False,
 ) -> AnnualReport:
     """The annual tables of the period for the scope, beside the same days a year earlier. A
-    school's view is always protected; a published one leaves out the top sub-items (a rank
-    among hidden counts would tell of them) and shows nothing under the threshold."""
-    publish = publish or scope.kind == "school"
+    published view (every school staff member's, as the pages decide) hides small numbers,
+    leaves out the top sub-items (a rank among hidden counts would tell of them) and shows
+    nothing under the threshold."""
     current = caseload(db, start, end, scope)
     previous = caseload(db, previous_year(start), previous_year(end), scope)
     layouts = _layouts(db, current, previous)

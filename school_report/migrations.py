@@ -1037,3 +1037,27 @@ def m018_contacts(db: Database) -> None:
 def m018_contacts_by_date(db: Database) -> None:
     """The contacts of the partial days at either end of a period, found by their date."""
     db.execute("CREATE INDEX contacts_date ON contacts (contacted_at)")
+
+
+@migrations()
+def m018_statistics_publications(db: Database) -> None:
+    """Published annual tables, frozen: revision 0 as published, then dated revisions."""
+    db.execute(
+        """CREATE TABLE statistics_publications (
+            id INTEGER PRIMARY KEY,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            protected INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            tables TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            staff_id INTEGER REFERENCES staff(id),
+            UNIQUE (period_start, period_end, scope, protected, revision)
+        )"""
+    )
+    # As published is as published: a revision is a new row, never a change to one.
+    db.execute(
+        """CREATE TRIGGER statistics_publications_frozen BEFORE UPDATE ON statistics_publications
+           BEGIN SELECT RAISE(ABORT, 'a publication cannot be changed'); END"""
+    )

@@ -3,17 +3,22 @@ cases with a contact in the period; scopes; every figure worked out by hand (tes
 
 import io
 import shutil
+import sqlite3
 import subprocess
+import sys
 from datetime import date
 
 import openpyxl
 import pytest
 
+from school_report.admin_log import COMMAND_LINE
 from school_report.annual_report import CENTRE, CITY, Scope, Tally, caseload
 from school_report.annual_tables import annual_report
 from school_report.contacts import ContactRefused, record_contact
+from school_report.publications import Change, frozen, publish
+from school_report.schools import find_school
 from tests.annual_data import build, japan
-from tests.support import log_in
+from tests.support import csrf_token_in, log_in
 
 FY2024 = (date(2024, 4, 1), date(2025, 3, 31))
 FY2025 = (date(2025, 4, 1), date(2026, 3, 31))
@@ -199,7 +204,7 @@ def test_a_published_view_hides_every_small_count_and_what_would_give_one_away(d
 
 
 def test_a_school_with_fewer_cases_than_the_threshold_shows_no_table(db, annual):
-    report = annual_report(db, *FY2025, Scope("school", annual.elementary))
+    report = annual_report(db, *FY2025, Scope("school", annual.elementary), publish=True)
     assert report.protected and report.tables == [] and report.notes == ("too_few_reports",)
 
 
@@ -299,3 +304,95 @@ def test_a_view_whose_every_cell_is_hidden_still_exports_saying_so(client, city,
     lines = [row[0] for row in workbook["表紙"].iter_rows(values_only=True)]
     assert any("年報の表は表示しません" in str(line) for line in lines)
     assert client.get(f"/staff/statistics/export.csv?{query}").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Published years are frozen
+
+
+def test_a_published_year_stays_as_published_and_later_changes_are_a_dated_revision(db, annual):
+    published = publish(db, annual_report(db, *FY2025), COMMAND_LINE)
+    assert published is not None and published.number == 0
+    assert publish(db, annual_report(db, *FY2025), COMMAND_LINE) is None  # nothing changed
+    record_contact(db, annual.cases["C"], "phone", "father", japan("2025-09-01T10:00:00"))
+    shown = frozen(db, annual_report(db, *FY2025))
+    summary = {table.name: table.as_dict() for table in shown.report.tables}["annual_summary"]
+    assert summary["contacts"]["count"] == 8  # as published, not the live 9
+    assert Change("annual_summary", "contacts", "count", 8, 9) in shown.unrecorded
+    revised = publish(db, annual_report(db, *FY2025), COMMAND_LINE)
+    assert revised.number == 1 and revised.published_at
+    assert Change("annual_by_method", "phone", "adult_contacts", 2, 3) in revised.changes
+    later = frozen(db, annual_report(db, *FY2025))
+    assert [revision.number for revision in later.revisions] == [0, 1]
+    assert later.report.tables == published.tables and later.unrecorded == ()
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE statistics_publications SET tables = '[]'")
+
+
+def test_the_centre_publishes_a_year_on_the_page_and_a_late_contact_shows_as_a_change(
+    centre_client, city, city_cases
+):
+    page = centre_client.get(f"/staff/statistics?{YEAR}")
+    assert "この年報の表を公表する" in page.text
+    form = {"csrf_token": csrf_token_in(page.text)}
+    posted = centre_client.post(
+        f"/staff/statistics/publish?{YEAR}&caseload=centre&publish=0",
+        data=form,
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    record_contact(city.db, city_cases.cases["C"], "phone", "father", japan("2025-09-01T10:00"))
+    page = centre_client.get(f"/staff/statistics?{YEAR}")
+    assert "に公表しました。" in page.text and " JST" in page.text
+    summary = page.text.split('data-table="annual_summary"', 1)[1].split("</table>", 1)[0]
+    assert "<td>8</td>" in summary  # as published
+    assert "相談件数（実件数・延べ件数） / 延べ件数 / 件数: 8 → 9" in page.text
+    assert "日付つきの改訂を記録する" in page.text
+
+
+def test_school_staff_cannot_publish(client, city, city_cases):
+    name = city.db.execute(
+        "SELECT name FROM schools WHERE id = ?", [city_cases.elementary]
+    ).fetchone()[0]
+    school = find_school(city.db, name)
+    log_in(client, city.staff("nurse", school))
+    page = client.get("/staff/statistics")
+    assert "公表する" not in page.text
+    response = client.post(
+        "/staff/statistics/publish", data={"csrf_token": csrf_token_in(page.text)}
+    )
+    assert response.status_code == 404
+
+
+def test_the_stats_publish_command_publishes_then_records_revisions(tmp_path):
+    from school_report.db import connect
+    from school_report.migrations import migrate
+
+    path = tmp_path / "city.db"
+    db = connect(path)
+    migrate(db)
+    cases = build(db)
+
+    def run():
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "school_admin",
+                "stats-publish",
+                "--from",
+                "2025-04-01",
+                "--to",
+                "2026-03-31",
+                "--db",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+
+    assert "published" in run().stdout
+    assert "nothing changed" in run().stdout
+    record_contact(db, cases.cases["B"], "letter", "mother", japan("2025-10-01T10:00:00"))
+    assert "recorded revision 1" in run().stdout

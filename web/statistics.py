@@ -5,6 +5,7 @@ Every school-level view is protected unless centre staff or a city admin ask for
 one; the city-wide view is internal unless they ask for the published one. An internal view,
 and its files, say "internal" in their heading and file name."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -12,13 +13,15 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from school_report.admin_log import Actor
 from school_report.annual_report import Scope as AnnualScope
 from school_report.annual_tables import AnnualReport, annual_report
 from school_report.clock import utc_now
 from school_report.hours import city_zone
+from school_report.publications import Change, Revision, frozen, publish
 from school_report.schools import School, list_schools
 from school_report.staff import Staff
 from school_report.statistics import NOT_GIVEN, StatisticsError, Table, threshold
@@ -28,7 +31,7 @@ from web import i18n
 from web.database import call_domain
 from web.names import N_
 from web.names import NAMES as VALUE_NAMES
-from web.staff import current_staff, render_staff
+from web.staff import current_staff, render_staff, staff_form
 from web.statistics_charts import bar_chart, line_chart
 
 _ = i18n.gettext
@@ -323,6 +326,35 @@ def _charts(tables: dict[str, Table]) -> dict[str, object]:
     return charts
 
 
+def _local(moment: str, zone) -> str:
+    local = datetime.fromisoformat(moment).astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _revision_line(revision: Revision, zone) -> str:
+    if revision.number == 0:
+        return _plain(N_("Published on %(when)s."), when=_local(revision.published_at, zone))
+    return _plain(
+        N_("Revision %(number)d of %(when)s: %(count)d cells changed."),
+        number=revision.number,
+        when=_local(revision.published_at, zone),
+        count=len(revision.changes),
+    )
+
+
+def _change_line(change: Change, tables: list[Table]) -> str:
+    """ "By method / Phone / Adults: contacts: 2 → 3"."""
+    table = next((table for table in tables if table.name == change.table), None)
+    row, column = change.row, change.column
+    if table is not None:
+        rows = {table.row_id(index): label for index, label in enumerate(table.rows)}
+        columns = {key: (kind, key) for kind, key in table.columns}
+        row = label(*rows[change.row]).strip() if change.row in rows else row
+        column = label(*columns[change.column]) if change.column in columns else column
+    before, after = (cell_text(("column", ""), cell) for cell in (change.before, change.after))
+    return f"{label('table', change.table)} / {row} / {column}: {before} → {after}"
+
+
 async def _annual(request: Request, scope: Scope) -> AnnualReport:
     return await call_domain(
         request, annual_report, scope.start, scope.end, scope.annual(), publish=scope.publish
@@ -538,9 +570,14 @@ async def statistics_page(request: Request) -> Response:
         context["error"] = error
         return render_staff(request, staff, "statistics/page.html", context, 400)
     named = {table.name: table for table in publication.tables}
+    shown = await call_domain(request, frozen, annual)
+    zone = await call_domain(request, city_zone)
     context.update(
         tables=publication.tables,
-        annual_tables=annual.tables,
+        annual_tables=shown.report.tables,
+        revisions=[_revision_line(revision, zone) for revision in shown.revisions],
+        unrecorded=[_change_line(change, annual.tables) for change in shown.unrecorded],
+        can_publish=staff.role in CITY_ROLES,
         annual_notes=annual_notes(annual, scope),
         charts=_charts(named),
         notes=notes(publication, scope),
@@ -560,7 +597,7 @@ def _heading(publication: Publication, annual: AnnualReport, scope: Scope, zone)
         f"{period}: {year}（{dates}）" if year else f"{period}: {dates}",
         f"{made}: {local:%Y-%m-%d %H:%M} {local.tzname()}",
     ]
-    return lines + annual_notes(annual, scope) + notes(publication, scope)
+    return lines + notes(publication, scope) + annual_notes(annual, scope)
 
 
 def definitions() -> list[tuple[str, str]]:
@@ -569,13 +606,18 @@ def definitions() -> list[tuple[str, str]]:
 
 
 def export_file(
-    publication: Publication, annual: AnnualReport, scope: Scope, file_format: str, zone
+    publication: Publication,
+    annual: AnnualReport,
+    scope: Scope,
+    file_format: str,
+    zone,
+    revision_lines: Sequence[str] = (),
 ) -> bytes:
     """The annual tables, then the tables by day received, as a CSV or .xlsx file labelled in
     the current language (the workbook ends with the definitions): what the page's download
     links and `school-admin stats` write."""
     tables = annual.tables + publication.tables
-    heading = _heading(publication, annual, scope, zone)
+    heading = _heading(publication, annual, scope, zone) + list(revision_lines)
     if file_format == "csv":
         return to_csv(tables, label, heading)
     return to_xlsx(tables, label, heading, definitions())
@@ -602,14 +644,33 @@ async def statistics_export(request: Request) -> Response:
     except StatisticsError as refused:
         raise HTTPException(400, refused.reason) from refused
     zone = await call_domain(request, city_zone)
+    shown = await call_domain(request, frozen, annual)
+    lines = [_revision_line(revision, zone) for revision in shown.revisions]
     return Response(
-        export_file(publication, annual, scope, file_format, zone),
+        export_file(publication, shown.report, scope, file_format, zone, lines),
         media_type=MEDIA_TYPES[file_format],
         headers={
             "Content-Disposition": f'attachment; filename="{file_name(scope, file_format)}"',
             "Cache-Control": "no-store",
         },
     )
+
+
+async def publish_annual(request: Request) -> Response:
+    """Centre staff or a city admin publish the annual tables shown, or record a revision."""
+    staff = await current_staff(request)
+    if staff.role not in CITY_ROLES:
+        raise HTTPException(404, "not_found")
+    await staff_form(request)
+    scope, error = await _scope(request, staff, await call_domain(request, list_schools))
+    try:
+        if error:
+            raise StatisticsError(error)
+        annual = await _annual(request, scope)
+    except StatisticsError as refused:
+        raise HTTPException(400, refused.reason) from refused
+    await call_domain(request, publish, annual, Actor(staff.id, staff.login))
+    return RedirectResponse(f"/staff/statistics?{_query(scope)}", status_code=303)
 
 
 async def definitions_page(request: Request) -> Response:
@@ -622,5 +683,6 @@ async def definitions_page(request: Request) -> Response:
 routes = [
     Route("/staff/statistics", statistics_page),
     Route("/staff/statistics/definitions", definitions_page),
+    Route("/staff/statistics/publish", publish_annual, methods=["POST"]),
     Route("/staff/statistics/export.{format:str}", statistics_export),
 ]
