@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= var/school-report.db
 
-.PHONY: run test lint messages bench chromium zbar caddy wrk clean
+.PHONY: run test lint messages bench chromium zbar caddy libreoffice wrk clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/school-admin serve --db $(DB) --host $(HOST) --port $(PORT)
 
 ## Set up with test tools and Debian's Chromium, then lint and run every test.
-test: $(VENV)/.installed-test chromium zbar caddy lint
+test: $(VENV)/.installed-test chromium zbar caddy libreoffice lint
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -45,6 +45,13 @@ zbar:
 	@command -v zbarimg >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq zbar-tools >/dev/null; }
+
+# LibreOffice (headless) converts the statistics workbook to PDF in the tests, as a board would.
+libreoffice:
+	@command -v soffice >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			libreoffice-calc >/dev/null; }
 
 ## The benchmark, not part of `make test` (about 5 minutes, both cores busy): prints a table and
 ## writes bench/results.json. See README "Performance".

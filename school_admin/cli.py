@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 import segno
 
 from school_report.admin_log import COMMAND_LINE
+from school_report.annual_tables import annual_report
 from school_report.backup import BackupError, hold_serving_lock, restore_backup, take_backup
 from school_report.cores import WORKERS_VARIABLE
 from school_report.db import connect
 from school_report.demo import DEMO_PASSWORD, NotADemoDatabase, create_demo_city
+from school_report.hours import city_zone
 from school_report.migrations import ROLES, SCHOOL_KINDS, migrate
 from school_report.notifications import (
     PASSWORD_VARIABLE,
@@ -33,6 +35,7 @@ from school_report.replication import (
     restore_from_replica,
     write_config,
 )
+from school_report.publications import publish as publish_annual
 from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
     School,
@@ -374,20 +377,42 @@ def cmd_stats(args: argparse.Namespace) -> None:
     school = _school_named(db, args.school) if args.school else None
     # A school's figures are published (protected) unless --internal says otherwise.
     publish = args.publish or (school is not None and not args.internal)
+    limit = statistics_threshold(db)
+    scope = Scope(args.start, args.end, school, publish, limit, args.caseload)
     try:
         publication = report_tables(
             db, args.start, args.end, school.id if school else None, publish=publish
         )
+        annual = annual_report(db, args.start, args.end, scope.annual(), publish=publish)
     except StatisticsError as error:
         raise CommandError(STATISTICS_REFUSALS.get(error.reason, error.reason)) from error
-    scope = Scope(args.start, args.end, school, publish, statistics_threshold(db))
-    body = export_file(publication, scope, args.format)
+    body = export_file(publication, annual, scope, args.format, city_zone(db))
     if str(args.output) == "-":
         sys.stdout.buffer.write(body)
         return
     output = args.output or Path(file_name(scope, args.format))
     output.write_bytes(body)
     print(f"wrote {output}" + ("" if publish else " (internal: small numbers not hidden)"))
+
+
+def cmd_stats_publish(args: argparse.Namespace) -> None:
+    from web.statistics import Scope
+
+    db = _database(args)
+    school = _school_named(db, args.school) if args.school else None
+    publish_view = args.publish or school is not None
+    scope = Scope(args.start, args.end, school, publish_view, 0, args.caseload)
+    try:
+        annual = annual_report(db, args.start, args.end, scope.annual(), publish=publish_view)
+    except StatisticsError as error:
+        raise CommandError(STATISTICS_REFUSALS.get(error.reason, error.reason)) from error
+    revision = publish_annual(db, annual, COMMAND_LINE)
+    if revision is None:
+        print("nothing changed since the last publication")
+    elif revision.number == 0:
+        print(f"published the annual tables of {args.start} – {args.end}")
+    else:
+        print(f"recorded revision {revision.number}: {len(revision.changes)} cells changed")
 
 
 def cmd_stats_threshold(args: argparse.Namespace) -> None:
@@ -601,7 +626,25 @@ def _stats_command(commands: Commands) -> None:
     view.add_argument(
         "--internal", action="store_true", help="with --school: the centre's own, unprotected"
     )
+    stats.add_argument(
+        "--caseload",
+        choices=("centre", "city"),
+        default="centre",
+        help="the annual tables' scope without --school: the centre's own caseload (default) "
+        "or every recipient in the city",
+    )
     stats.add_argument("--output", type=Path, help="file to write ('-' for stdout)")
+    frozen = _command(
+        commands,
+        "stats-publish",
+        cmd_stats_publish,
+        "publish (freeze) the annual tables of a period, or record a dated revision",
+    )
+    frozen.add_argument("--from", dest="start", type=_date, required=True, help="first day")
+    frozen.add_argument("--to", dest="end", type=_date, required=True, help="last day")
+    frozen.add_argument("--school", help="one school's tables (always protected)")
+    frozen.add_argument("--caseload", choices=("centre", "city"), default="centre")
+    frozen.add_argument("--publish", action="store_true", help="hide small numbers")
     threshold = _command(
         commands,
         "stats-threshold",

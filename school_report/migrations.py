@@ -969,3 +969,205 @@ def m013_lawful_grounds(db: Database) -> None:
         "CREATE INDEX agency_notifications_waiting ON agency_notifications (notified_at) "
         "WHERE answered_at IS NULL",
     )
+
+
+# How a consultation reached the centre (相談方法), in the order of the annual report's tables:
+# a pupil's message is "tablet"; staff record the others (issue 16).
+CONTACT_METHODS = ("tablet", "phone", "email", "visit", "line", "letter", "other")
+# Who consulted (相談者): the child, or an adult about the child.
+CONSULTERS = ("child", "mother", "father", "grandparent", "relative", "teacher", "other")
+COORDINATION_ACTIVITIES = ("contact", "meeting", "accompany", "visit", "other")
+# What one contact counts under: its case's school, recipient, inbox and topic, then its own
+# method and who consulted. A case's school, inbox or topic may change: its counts move with it.
+CONTACT_KEY = ("school_id", "recipient", "answered_by", "topic_id", "method", "consulter")
+_CASE_KEY = CONTACT_KEY[:4]
+
+
+def _contact_counts_upsert(rows: str) -> str:
+    """Add the (contacts, first_contacts) of `rows`, (contacted_at, key..., contacts,
+    first_contacts), to their UTC month's and day's counts."""
+    key = ", ".join(CONTACT_KEY)
+    values = ", ".join(f"d.{column}" for column in CONTACT_KEY)
+    return f"""INSERT INTO contact_counts (grain, bucket, {key}, contacts, first_contacts)
+        SELECT g.grain, substr(d.contacted_at, 1, g.length), {values}, d.contacts, d.first_contacts
+        FROM ({rows}) AS d,
+             (SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g
+        WHERE true
+        ON CONFLICT (grain, bucket, {key}) DO UPDATE SET
+            contacts = contacts + excluded.contacts,
+            first_contacts = first_contacts + excluded.first_contacts"""
+
+
+def _contact_rows(contact: str, report: str, contacts: str, first: str) -> str:
+    """One contact (`contact` is NEW or OLD, or a table alias), counted under `report`'s key."""
+    case = ", ".join(f"{report}.{column} AS {column}" for column in _CASE_KEY)
+    return (
+        f"SELECT {contact}.contacted_at AS contacted_at, {case}, {contact}.method AS method, "
+        f"{contact}.consulter AS consulter, {contacts} AS contacts, {first} AS first_contacts"
+    )
+
+
+def _previous_contact(report_id: str, at: str) -> str:
+    """The case's latest contact at or before `at` (SQL; NULL: none, this is its first)."""
+    return (
+        f"(SELECT max(contacted_at) FROM contacts WHERE report_id = {report_id} "
+        f"AND contacted_at <= {at})"
+    )
+
+
+def _contacts_schema() -> tuple[str, ...]:
+    return (
+        f"""CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            -- the pupil's message this contact is (NULL: a consultation recorded by staff)
+            message_id INTEGER UNIQUE,
+            method TEXT NOT NULL CHECK (method IN ({_sql_list(CONTACT_METHODS)})),
+            consulter TEXT NOT NULL CHECK (consulter IN ({_sql_list(CONSULTERS)})),
+            contacted_at TEXT NOT NULL,
+            -- the case's contact before this one (NULL: this is the case's first)
+            previous_at TEXT,
+            staff_id INTEGER REFERENCES staff(id),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX contacts_case ON contacts (report_id, contacted_at)",
+        # The few contacts whose case's previous one lies in an earlier UTC month: the cases
+        # carried over into a period are found among them (`school_report.annual_report`).
+        "CREATE INDEX contacts_carried ON contacts (contacted_at, previous_at, report_id) "
+        "WHERE previous_at IS NOT NULL AND substr(previous_at, 1, 7) < substr(contacted_at, 1, 7)",
+        f"""CREATE TABLE contact_counts (
+            grain TEXT NOT NULL CHECK (grain IN ('month', 'day')),
+            bucket TEXT NOT NULL,
+            school_id INTEGER NOT NULL,
+            recipient TEXT NOT NULL,
+            answered_by TEXT NOT NULL,
+            topic_id INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            consulter TEXT NOT NULL,
+            contacts INTEGER NOT NULL,
+            first_contacts INTEGER NOT NULL,
+            PRIMARY KEY (grain, bucket, {", ".join(CONTACT_KEY)})
+        ) WITHOUT ROWID""",
+    )
+
+
+def _contacts_triggers() -> tuple[str, ...]:
+    report = "(SELECT * FROM reports WHERE id = {}.report_id)"
+    added = _contact_rows("NEW", "r", "1", "NEW.previous_at IS NULL")
+    removed = _contact_rows("OLD", "r", "-1", "-(OLD.previous_at IS NULL)")
+    first = "(CASE WHEN NEW.previous_at IS NULL THEN 1 ELSE -1 END)"
+    moved = _contact_rows("NEW", "r", "0", first)
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in _CASE_KEY)
+    case_contacts = " FROM (SELECT * FROM contacts WHERE report_id = NEW.id) AS c"
+    case_before = _contact_rows("c", "OLD", "-1", "-(c.previous_at IS NULL)") + case_contacts
+    case_after = _contact_rows("c", "NEW", "1", "c.previous_at IS NULL") + case_contacts
+    next_contact = (
+        "SELECT id FROM contacts WHERE report_id = NEW.report_id AND id != NEW.id "
+        "AND contacted_at >= NEW.contacted_at ORDER BY contacted_at, id LIMIT 1"
+    )
+    return (
+        # A pupil's message is a contact; a staff reply never is.
+        f"""CREATE TRIGGER contacts_pupil_message AFTER INSERT ON messages
+            WHEN NEW.author = 'pupil' BEGIN
+            INSERT INTO contacts (report_id, message_id, method, consulter, contacted_at,
+                previous_at, created_at)
+            VALUES (NEW.report_id, NEW.id, 'tablet', 'child', NEW.created_at,
+                {_previous_contact("NEW.report_id", "NEW.created_at")}, NEW.created_at); END""",
+        """CREATE TRIGGER contacts_message_removed AFTER DELETE ON messages
+            WHEN OLD.author = 'pupil' BEGIN
+            DELETE FROM contacts WHERE message_id = OLD.id; END""",
+        # A contact recorded out of order (a call noted the next day) becomes the previous one
+        # of the contact after it.
+        f"""CREATE TRIGGER contacts_added AFTER INSERT ON contacts BEGIN
+            {_contact_counts_upsert(f"{added} FROM {report.format('NEW')} AS r")};
+            UPDATE contacts SET previous_at = NEW.contacted_at
+            WHERE id = ({next_contact})
+            AND (previous_at IS NULL OR previous_at < NEW.contacted_at); END""",
+        # Retention keeps what a purged case counted (`purging` lists it while it goes).
+        f"""CREATE TRIGGER contacts_removed AFTER DELETE ON contacts
+            WHEN NOT EXISTS (SELECT 1 FROM purging WHERE report_id = OLD.report_id) BEGIN
+            {_contact_counts_upsert(f"{removed} FROM {report.format('OLD')} AS r")};
+            UPDATE contacts SET previous_at =
+                (SELECT max(p.contacted_at) FROM contacts AS p WHERE p.report_id = OLD.report_id
+                 AND p.contacted_at <= contacts.contacted_at AND p.id != contacts.id)
+            WHERE report_id = OLD.report_id AND previous_at = OLD.contacted_at; END""",
+        f"""CREATE TRIGGER contacts_first_changed AFTER UPDATE OF previous_at ON contacts
+            WHEN (OLD.previous_at IS NULL) != (NEW.previous_at IS NULL) BEGIN
+            {_contact_counts_upsert(f"{moved} FROM {report.format('NEW')} AS r")}; END""",
+        f"""CREATE TRIGGER contacts_case_changed AFTER UPDATE ON reports WHEN {changed} BEGIN
+            {_contact_counts_upsert(case_before)};
+            {_contact_counts_upsert(case_after)}; END""",
+    )
+
+
+@migrations()
+def m018_contacts(db: Database) -> None:
+    """Contacts (延べ件数), each counted by its own date: every pupil message is one (staff
+    record calls, visits, e-mails… from issue 16 on), a staff reply never. `contact_counts`
+    keeps them per UTC month and day by case key, as `statistics_counts` keeps reports. The date
+    a case was first flagged to watch (留意ケース), and what a coordination contact was."""
+    _run(db, *_contacts_schema())
+    db.execute(
+        "INSERT INTO contacts (report_id, message_id, method, consulter, contacted_at, "
+        "previous_at, created_at) "
+        "SELECT report_id, id, 'tablet', 'child', created_at, lag(created_at) OVER "
+        "(PARTITION BY report_id ORDER BY created_at, id), created_at "
+        "FROM messages WHERE author = 'pupil' ORDER BY id"
+    )
+    key = ", ".join(CONTACT_KEY)
+    case = ", ".join(f"r.{column}" for column in _CASE_KEY)
+    db.execute(
+        f"INSERT INTO contact_counts (grain, bucket, {key}, contacts, first_contacts) "
+        f"SELECT g.grain, substr(c.contacted_at, 1, g.length) AS bucket, {case}, c.method, "
+        "c.consulter, count(*), sum(c.previous_at IS NULL) "
+        "FROM contacts AS c JOIN reports AS r ON r.id = c.report_id, "
+        "(SELECT 'month' AS grain, 7 AS length UNION ALL SELECT 'day', 10) AS g "
+        f"GROUP BY g.grain, bucket, {case}, c.method, c.consulter"
+    )
+    _run(db, *_contacts_triggers())
+    activities = _sql_list(COORDINATION_ACTIVITIES)
+    _run(
+        db,
+        "ALTER TABLE coordination ADD COLUMN activity TEXT NOT NULL DEFAULT 'contact' "
+        f"CHECK (activity IN ({activities}))",
+        "ALTER TABLE reports ADD COLUMN watch_set_at TEXT",
+        "UPDATE reports SET watch_set_at = coalesce((SELECT min(created_at) FROM case_events "
+        "WHERE report_id = reports.id AND kind = 'watch_flagged'), created_at) "
+        "WHERE watch_case = 1",
+        "CREATE INDEX reports_watch_set ON reports (watch_set_at) WHERE watch_set_at IS NOT NULL",
+        # The day a case is first flagged is the day it counts as a watch case.
+        """CREATE TRIGGER reports_watch_set AFTER INSERT ON case_events
+            WHEN NEW.kind = 'watch_flagged' BEGIN
+            UPDATE reports SET watch_set_at = NEW.created_at
+            WHERE id = NEW.report_id AND watch_set_at IS NULL; END""",
+    )
+
+
+@migrations()
+def m018_contacts_by_date(db: Database) -> None:
+    """The contacts of the partial days at either end of a period, found by their date."""
+    db.execute("CREATE INDEX contacts_date ON contacts (contacted_at)")
+
+
+@migrations()
+def m018_statistics_publications(db: Database) -> None:
+    """Published annual tables, frozen: revision 0 as published, then dated revisions."""
+    db.execute(
+        """CREATE TABLE statistics_publications (
+            id INTEGER PRIMARY KEY,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            protected INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            tables TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            staff_id INTEGER REFERENCES staff(id),
+            UNIQUE (period_start, period_end, scope, protected, revision)
+        )"""
+    )
+    # As published is as published: a revision is a new row, never a change to one.
+    db.execute(
+        """CREATE TRIGGER statistics_publications_frozen BEFORE UPDATE ON statistics_publications
+           BEGIN SELECT RAISE(ABORT, 'a publication cannot be changed'); END"""
+    )

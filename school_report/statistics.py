@@ -215,18 +215,34 @@ def _next_month(day: datetime) -> datetime:
     return (first + timedelta(days=32)).replace(day=1)
 
 
-def _summed_counts(db: Database, low: datetime, high: datetime) -> Rows:
-    """The counts of whole UTC days [low, high): whole months from the month grain, the days
-    around them from the day grain."""
+def _grain_ranges(low: datetime, high: datetime) -> list[tuple[str, str, str]]:
+    """(grain, first bucket, bucket after the last) covering the whole UTC days [low, high):
+    whole months from the month grain, the days around them from the day grain."""
     first_month, last_month = _next_month(low), high.replace(day=1)
     if first_month >= last_month:
-        ranges = [("day", low.date().isoformat(), high.date().isoformat())]
-    else:
-        ranges = [
-            ("day", low.date().isoformat(), first_month.date().isoformat()),
-            ("month", first_month.strftime("%Y-%m"), last_month.strftime("%Y-%m")),
-            ("day", last_month.date().isoformat(), high.date().isoformat()),
-        ]
+        return [("day", low.date().isoformat(), high.date().isoformat())]
+    return [
+        ("day", low.date().isoformat(), first_month.date().isoformat()),
+        ("month", first_month.strftime("%Y-%m"), last_month.strftime("%Y-%m")),
+        ("day", last_month.date().isoformat(), high.date().isoformat()),
+    ]
+
+
+def bucket_ranges(low: datetime, high: datetime):
+    """How to count [low, high) from counts kept per UTC day and month: the partial days at
+    either end to count row by row, the (grain, from, to) buckets of the whole days between,
+    and the first UTC month that starts at or after `low`."""
+    first_day, last_day = _next_day(low), _day(high)
+    month = _next_month(first_day)
+    if first_day >= last_day:
+        return [(low, high)], [], month
+    raw = [(low, first_day), (last_day, high)]
+    return raw, _grain_ranges(first_day, last_day), month
+
+
+def _summed_counts(db: Database, low: datetime, high: datetime) -> Rows:
+    """The counts of whole UTC days [low, high)."""
+    ranges = _grain_ranges(low, high)
     union = " UNION ALL ".join(
         "SELECT dim, value, reports, pupil_messages, staff_messages FROM statistics_counts "
         "WHERE grain = ? AND bucket >= ? AND bucket < ?"

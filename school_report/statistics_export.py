@@ -10,9 +10,9 @@ cell in .xlsx.
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-from school_report.statistics import Cell, Table
+from school_report.statistics import Cell, Label, Table
 
 LabelFn = Callable[[str, str], str]
 MAX_SHEET_TITLE = 31  # Excel's limit
@@ -78,27 +78,163 @@ def _append(sheet, row: list[Cell]) -> None:
             cell.data_type = "s"
 
 
-def to_xlsx(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
-    """One sheet per table: the heading lines, the title, then the table; counts stay numbers
-    and a hidden count is the text shown on the page ("x")."""
+# Columns holding fractions (0.258) and, from the tables by day received, percentages (25.8):
+# the workbook stores both as fractions formatted 0.0 %.
+FRACTION_KINDS = ("share", "change")
+PERCENT_COLUMNS = {("measure", key) for key in ("share", "reports_share", "contacts_share")}
+COUNT_FORMAT, PERCENT_FORMAT, HOURS_FORMAT = "#,##0", "0.0%", "#,##0.00"
+# The native chart of a table: the column charted, and whether by line (over time).
+CHARTS = {
+    "annual_by_method": ("contacts", False),
+    "annual_by_consulter": ("contacts", False),
+    "annual_by_level": ("cases", False),
+    "annual_top_children": ("contacts", False),
+    "annual_top_adults": ("contacts", False),
+    "annual_coordination": ("contacts", False),
+    "by_channel": ("reports", False),
+    "by_level": ("total", False),
+    "by_month": ("reports", True),
+}
+
+
+def _number_format(column: Label, cell: Cell) -> str | None:
+    if not isinstance(cell, int | float) or isinstance(cell, bool):
+        return None
+    if column[0] in FRACTION_KINDS or column in PERCENT_COLUMNS:
+        return PERCENT_FORMAT
+    return COUNT_FORMAT if isinstance(cell, int) else HOURS_FORMAT
+
+
+def _stored(column: Label, cell: Cell) -> Cell:
+    """What the workbook stores: a percentage as its fraction, a missing value as blank."""
+    if column in PERCENT_COLUMNS and isinstance(cell, int | float):
+        return round(cell / 100, 4)
+    return cell
+
+
+def _set_up_page(sheet, header_row: int, wide: bool) -> None:
+    """A4, as wide as the page, the heading rows on every printed page, frozen on screen."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if wide else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_row}"
+    sheet.freeze_panes = f"B{header_row + 1}"
+
+
+def _chart(sheet, table: Table, header_row: int, anchor_row: int, title: str) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    column_key, by_line = CHARTS[table.name]
+    keys = [key for _, key in table.columns]
+    if column_key not in keys:
+        return
+    rows = len(table.rows) - (1 if table.total_row else 0)
+    if rows < 1:
+        return
+    column = keys.index(column_key) + 2
+    chart = LineChart() if by_line else BarChart()
+    if not by_line:
+        chart.type = "bar"  # horizontal bars, labels readable
+    chart.title = title
+    chart.legend = None
+    chart.height, chart.width = 7.5, 16
+    data = Reference(sheet, min_col=column, min_row=header_row, max_row=header_row + rows)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(
+        Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + rows)
+    )
+    sheet.add_chart(chart, f"A{anchor_row}")
+
+
+def _table_sheet(sheet, table: Table, label: LabelFn, heading: list[str], styles) -> None:
+    for line in heading:
+        _append(sheet, [line])
+    title = _title(table, label)
+    _append(sheet, [title])
+    sheet.cell(row=sheet.max_row, column=1).font = styles["bold"]
+    header_row = sheet.max_row + 1
+    for row in _rows(table, label):
+        _append(sheet, row)
+    for cell in sheet[header_row]:
+        cell.font, cell.fill, cell.border = styles["bold"], styles["fill"], styles["border"]
+        cell.alignment = styles["wrap"]
+    for offset, values in enumerate(table.cells, start=1):
+        line = sheet[header_row + offset]
+        line[0].border = styles["border"]
+        if table.rows[offset - 1][0] == "total":
+            line[0].font = styles["bold"]
+        for column, cell, value in zip(table.columns, line[1:], values, strict=True):
+            cell.value = _stored(column, value)
+            cell.border = styles["border"]
+            cell.alignment = styles["right"]
+            number_format = _number_format(column, cell.value)
+            if number_format:
+                cell.number_format = number_format
+    sheet.column_dimensions["A"].width = 30
+    for index in range(2, len(table.columns) + 2):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = 13
+    _set_up_page(sheet, header_row, wide=len(table.columns) > 6)
+    if table.name in CHARTS:
+        _chart(sheet, table, header_row, sheet.max_row + 2, title)
+
+
+def _styles() -> dict:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="808080")
+    return {
+        "bold": Font(bold=True),
+        "fill": PatternFill("solid", fgColor="E8E8E8"),
+        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
+        "wrap": Alignment(wrap_text=True, vertical="center", horizontal="center"),
+        "right": Alignment(horizontal="right"),
+        "wrap_left": Alignment(wrap_text=True, vertical="top"),
+    }
+
+
+def to_xlsx(
+    tables: list[Table],
+    label: LabelFn,
+    heading: list[str],
+    definitions: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """A cover sheet with the heading lines (what the file counts and what it leaves out), one
+    sheet per table, then the notes (注記): each term's definition and what "x" means.
+
+    Counts stay numbers formatted #,##0, shares and changes fractions formatted 0.0 %; every
+    table has borders, its heading row frozen and printed on every page, fits A4 across, and
+    its main column drawn as a native chart. A publication with no table shown (too few
+    reports) is the cover and the notes, which say so: a workbook always has a sheet."""
     # Imported here: openpyxl weighs 7 MB in every server process, and few ask for a workbook.
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
-    bold = Font(bold=True)
+    styles = _styles()
+    cover = workbook.create_sheet(_sheet_title(label("table", "cover"), used))
+    for line in heading:
+        _append(cover, [line])
+    if heading:
+        cover.cell(row=1, column=1).font = styles["bold"]
+    cover.column_dimensions["A"].width = 100
+    _set_up_page(cover, 1, wide=False)
     for table in tables:
-        title = _title(table, label)
-        sheet = workbook.create_sheet(_sheet_title(title, used))
-        for line in heading:
-            _append(sheet, [line])
-        _append(sheet, [title])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-        for row in _rows(table, label):
-            _append(sheet, row)
-        sheet.column_dimensions["A"].width = 28
+        sheet = workbook.create_sheet(_sheet_title(_title(table, label), used))
+        _table_sheet(sheet, table, label, heading, styles)
+    if definitions:
+        notes = workbook.create_sheet(_sheet_title(label("table", "notes"), used))
+        _append(notes, [label("table", "notes")])
+        notes.cell(row=1, column=1).font = styles["bold"]
+        for term, meaning in definitions:
+            _append(notes, [term, meaning])
+            notes.cell(row=notes.max_row, column=1).font = styles["bold"]
+            notes.cell(row=notes.max_row, column=2).alignment = styles["wrap_left"]
+        notes.column_dimensions["A"].width = 22
+        notes.column_dimensions["B"].width = 90
+        _set_up_page(notes, 1, wide=False)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

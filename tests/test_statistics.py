@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from school_report.admin_log import COMMAND_LINE
+from school_report.annual_report import Scope
+from school_report.annual_tables import annual_report
 from school_report.retention import purge_expired_cases
 from school_report.settings import set_setting
 from school_report.small_numbers import Links, suppress
@@ -519,7 +521,7 @@ def test_the_csv_opens_in_excel_with_japanese_and_holds_the_figures(city_file, t
     assert any("内部用" in row[0] for row in rows[:6] if row)
     channel = _tables(db, *FY2025)["by_channel"]
     start = next(i for i, row in enumerate(rows) if row == ["チャネル別（相談先）"])
-    assert rows[start + 1] == ["", "実件数", "割合（%）", "延べ件数", "割合（%）"]
+    assert rows[start + 1] == ["", "受付件数", "割合（%）", "メッセージ数", "割合（%）"]
     assert rows[start + 2] == ["養護教諭", *map(str, channel.cells[0])]
     assert rows[start + 5] == ["合計", *map(str, channel.cells[3])]
 
@@ -533,11 +535,14 @@ def test_a_schools_excel_file_is_protected_unless_asked_for_internal(city_file, 
     assert result.returncode == 0, result.stderr
     workbook = openpyxl.load_workbook(out)
     tables = report_tables(db, *FY2025, schools[1], publish=True).tables
-    assert len(workbook.sheetnames) == len(tables)
+    annual = annual_report(db, *FY2025, Scope("school", schools[1]), publish=True).tables
+    assert workbook.sheetnames[0] == "表紙"  # what the file counts, before the tables
+    assert workbook.sheetnames[-1] == "注記"  # and the definitions after them
+    assert len(workbook.sheetnames) == len(annual) + len(tables) + 2
     values = list(workbook["時間帯別"].iter_rows(values_only=True))
     assert any(name in str(row[0]) for row in values[:3])
     hours = next(table for table in tables if table.name == "by_hour")
-    first = values.index((None, "実件数"))
+    first = values.index((None, "受付件数"))
     assert [row[1] for row in values[first + 1 :]] == [row[0] for row in hours.cells]
     assert any(row[1] == "x" for row in values[first + 1 :])
     internal = tmp_path / "internal.xlsx"
@@ -583,3 +588,40 @@ def test_the_stats_threshold_command_sets_it_for_every_publication(city_file):
     result = _school_admin(path, "stats-threshold", "4")
     assert result.returncode == 0, result.stderr
     assert threshold(db) == 4
+
+
+def _school_with_one_report(db) -> str:
+    """A new school whose pupils sent one report to their school team in fiscal year 2025."""
+    name = "ひとつ小学校"
+    school_id = db.execute(
+        "INSERT INTO schools (name, kind, created_at) VALUES (?, 'elementary', ?)",
+        [name, "2025-01-01T00:00:00+00:00"],
+    ).lastrowid
+    at = "2025-06-02T01:00:00+00:00"
+    report_id = db.execute(
+        "INSERT INTO reports (school_id, topic_id, recipient, answered_by, urgency, code_hash, "
+        "submission_key, created_at, last_pupil_message_at) "
+        "VALUES (?, (SELECT min(id) FROM topics), 'school_team', 'school_team', 'normal', "
+        "'one-code', 'one-key', ?, ?)",
+        [school_id, at, at],
+    ).lastrowid
+    db.execute(
+        "INSERT INTO messages (report_id, author, body, created_at) VALUES (?, 'pupil', 'x', ?)",
+        [report_id, at],
+    )
+    return name
+
+
+def test_a_school_with_fewer_reports_than_the_threshold_exports_a_file_saying_so(
+    city_file, tmp_path
+):
+    path, db, _ = city_file
+    name = _school_with_one_report(db)
+    out = tmp_path / "one.xlsx"
+    period = ("--from", "2025-04-01", "--to", "2026-03-31", "--school", name)
+    result = _stats(path, *period, "--publish", "--format", "xlsx", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    workbook = openpyxl.load_workbook(out)
+    lines = [row[0] for sheet in workbook for row in sheet.iter_rows(values_only=True)]
+    assert any("表は表示しません" in str(line) for line in lines), lines
+    assert _stats(path, *period, "--publish", "--output", str(tmp_path / "one.csv")).returncode == 0

@@ -98,7 +98,8 @@ def test_the_page_downloads_csv_and_excel_of_what_it_shows(client, city, schools
     log_in(client, city.staff("centre"))
     page = client.get(f"/staff/statistics?{YEAR}&publish=1")
     assert (
-        "/staff/statistics/export.csv?from=2025-04-01&amp;to=2026-03-31&amp;publish=1" in page.text
+        "/staff/statistics/export.csv?from=2025-04-01&amp;to=2026-03-31&amp;caseload=centre"
+        "&amp;publish=1" in page.text
     )
     response = client.get(f"/staff/statistics/export.csv?{YEAR}&publish=1")
     assert response.headers["content-type"].startswith("text/csv")
@@ -106,6 +107,7 @@ def test_the_page_downloads_csv_and_excel_of_what_it_shows(client, city, schools
     assert "_internal" not in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert ["概要"] in rows and ["チャネル別（相談先）"] in rows
+    assert ["相談方法別（実件数は初回相談）"] in rows  # the annual tables come first
     excel = client.get(f"/staff/statistics/export.xlsx?{YEAR}")
     workbook = openpyxl.load_workbook(io.BytesIO(excel.content))
     assert "チャネル別（相談先）" in workbook.sheetnames
@@ -179,3 +181,16 @@ def test_centre_opens_statistics_and_prints_them_on_a4(live_server, page):
     )
     assert overflow["scroll"] <= overflow["width"], overflow
     assert overflow["wide"] == [], overflow
+
+
+def test_a_school_with_one_report_downloads_an_excel_file_saying_so(client, city):
+    school, token = city.school()
+    from tests.support import send_report
+
+    assert send_report(client, token, city.db).status_code == 200
+    log_in(client, city.staff("nurse", school))
+    download = client.get("/staff/statistics/export.xlsx")  # this fiscal year
+    assert download.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(download.content))
+    lines = [row[0] for sheet in workbook for row in sheet.iter_rows(values_only=True)]
+    assert any("表は表示しません" in str(line) for line in lines)

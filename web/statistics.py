@@ -5,6 +5,7 @@ Every school-level view is protected unless centre staff or a city admin ask for
 one; the city-wide view is internal unless they ask for the published one. An internal view,
 and its files, say "internal" in their heading and file name."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -12,11 +13,15 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from school_report.admin_log import Actor
+from school_report.annual_report import Scope as AnnualScope
+from school_report.annual_tables import AnnualReport, annual_report
 from school_report.clock import utc_now
 from school_report.hours import city_zone
+from school_report.publications import Change, Revision, frozen, publish
 from school_report.schools import School, list_schools
 from school_report.staff import Staff
 from school_report.statistics import NOT_GIVEN, StatisticsError, Table, threshold
@@ -26,7 +31,7 @@ from web import i18n
 from web.database import call_domain
 from web.names import N_
 from web.names import NAMES as VALUE_NAMES
-from web.staff import current_staff, render_staff
+from web.staff import current_staff, render_staff, staff_form
 from web.statistics_charts import bar_chart, line_chart
 
 _ = i18n.gettext
@@ -43,8 +48,10 @@ MEDIA_TYPES = {
 NAMES: dict[str, dict[str, str]] = {
     **VALUE_NAMES,
     "table": {
+        "cover": N_("Cover"),
+        "notes": N_("Notes"),
         "overview": N_("Overview"),
-        "contacts": N_("Contacts (every message counted)"),
+        "contacts": N_("Messages (pupils' and staff's)"),
         "by_channel": N_("By channel (recipient)"),
         "by_level": N_("Reports by category and school level"),
         "by_level_contacts": N_("Contacts by category and school level"),
@@ -65,9 +72,61 @@ NAMES: dict[str, dict[str, str]] = {
         "hand_overs": N_("Hand-overs"),
         "coordination": N_("Coordination contacts by agency"),
     },
-    "measure": {
-        "reports": N_("Reports"),
+    "annual_table": {
+        "annual_summary": N_("Consultations: cases and contacts"),
+        "annual_by_method": N_("By method (cases by first contact)"),
+        "annual_by_consulter": N_("By who consulted"),
+        "annual_by_level": N_("About whom: by school level"),
+        "annual_by_content": N_("Consultation content by category and sub-item (contacts)"),
+        "annual_top_children": N_("Top 5 sub-items: children"),
+        "annual_top_adults": N_("Top 5 sub-items: adults"),
+        "annual_watch": N_("Watch cases"),
+        "annual_coordination": N_("Coordination by agency"),
+        "annual_activities": N_("Coordination by activity"),
+        "annual_notifications": N_("Abuse notifications"),
+    },
+    "column": {
+        "count": N_("Number"),
+        "cases": N_("Cases"),
         "contacts": N_("Contacts"),
+        "child_cases": N_("Children: cases"),
+        "child_contacts": N_("Children: contacts"),
+        "adult_cases": N_("Adults: cases"),
+        "adult_contacts": N_("Adults: contacts"),
+    },
+    "method": {
+        "tablet": N_("Tablet"),
+        "phone": N_("Phone"),
+        "email": N_("E-mail"),
+        "visit": N_("Visit"),
+        "line": N_("LINE"),
+        "letter": N_("Letter"),
+        "other": N_("Other"),
+    },
+    "consulter": {
+        "child": N_("The child"),
+        "mother": N_("Mother"),
+        "father": N_("Father"),
+        "grandparent": N_("Grandparent"),
+        "relative": N_("Other relative"),
+        "teacher": N_("Teacher"),
+        "other": N_("Other"),
+    },
+    "activity": {
+        "contact": N_("Contact"),
+        "meeting": N_("Meeting"),
+        "accompany": N_("Accompanying"),
+        "visit": N_("Visit on site"),
+        "other": N_("Other"),
+    },
+    "measure": {
+        "cases": N_("Cases"),
+        "watch_coordinated": N_("of which went on to coordination"),
+        "notifications": N_("Notifications to the child guidance centre"),
+        # The tables by day received count reports and their messages, not cases and contacts
+        # (実件数, 延べ件数: the annual tables).
+        "reports": N_("Reports received"),
+        "contacts": N_("Messages"),
         "count": N_("Number"),
         "watch_cases": N_("Watch cases"),
         "abuse_notifications": N_("Abuse notifications"),
@@ -141,6 +200,15 @@ NAMES: dict[str, dict[str, str]] = {
 }
 
 
+# A share, last year's count and the change, each of a measure.
+COMPARED = {
+    "share": N_("Share"),
+    "previous": N_("%(measure)s last year"),
+    "change": N_("Change"),
+}
+PERCENT_KINDS = ("share", "change")  # fractions, shown and exported as percentages
+
+
 def _plain(message: str, **values) -> str:
     """A translated message as plain text (the catalogue's Markup unescaped)."""
     return Markup(_(message) % values if values else _(message)).unescape()
@@ -150,6 +218,13 @@ def label(kind: str, key: str) -> str:
     """What a row, column or table of the statistics is called, as plain text."""
     if kind in ("text", "month"):
         return key
+    if kind == "sub_item":
+        return f"　{key}"  # under its category
+    if kind == "table" and key in NAMES["annual_table"]:
+        return _plain(NAMES["annual_table"][key])
+    if kind in COMPARED:
+        measure = key.rpartition("_")[0]
+        return _plain(COMPARED[kind], measure=label("column", measure))
     if kind == "hour":
         return f"{int(key):02d}:00"
     if kind == "grade" and key != NOT_GIVEN:
@@ -166,6 +241,12 @@ class Scope:
     school: School | None
     publish: bool
     limit: int
+    caseload: str = "centre"  # the annual tables' scope without a school: centre or city
+
+    def annual(self) -> AnnualScope:
+        if self.school:
+            return AnnualScope("school", self.school.id)
+        return AnnualScope(self.caseload)
 
 
 def _fiscal_year(today: date) -> tuple[date, date]:
@@ -217,7 +298,9 @@ async def _scope(request: Request, staff: Staff, schools: list[School]) -> tuple
     end = _date(query.get("to", ""), default_end)
     error = "" if start and end else "bad_date"
     limit = await call_domain(request, threshold)
-    return Scope(start or default_start, end or default_end, school, publish, limit), error
+    caseload = "city" if query.get("caseload") == "city" else "centre"
+    scope = Scope(start or default_start, end or default_end, school, publish, limit, caseload)
+    return scope, error
 
 
 def _charts(tables: dict[str, Table]) -> dict[str, object]:
@@ -243,6 +326,41 @@ def _charts(tables: dict[str, Table]) -> dict[str, object]:
     return charts
 
 
+def _local(moment: str, zone) -> str:
+    local = datetime.fromisoformat(moment).astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _revision_line(revision: Revision, zone) -> str:
+    if revision.number == 0:
+        return _plain(N_("Published on %(when)s."), when=_local(revision.published_at, zone))
+    return _plain(
+        N_("Revision %(number)d of %(when)s: %(count)d cells changed."),
+        number=revision.number,
+        when=_local(revision.published_at, zone),
+        count=len(revision.changes),
+    )
+
+
+def _change_line(change: Change, tables: list[Table]) -> str:
+    """ "By method / Phone / Adults: contacts: 2 → 3"."""
+    table = next((table for table in tables if table.name == change.table), None)
+    row, column = change.row, change.column
+    if table is not None:
+        rows = {table.row_id(index): label for index, label in enumerate(table.rows)}
+        columns = {key: (kind, key) for kind, key in table.columns}
+        row = label(*rows[change.row]).strip() if change.row in rows else row
+        column = label(*columns[change.column]) if change.column in columns else column
+    before, after = (cell_text(("column", ""), cell) for cell in (change.before, change.after))
+    return f"{label('table', change.table)} / {row} / {column}: {before} → {after}"
+
+
+async def _annual(request: Request, scope: Scope) -> AnnualReport:
+    return await call_domain(
+        request, annual_report, scope.start, scope.end, scope.annual(), publish=scope.publish
+    )
+
+
 async def _publication(request: Request, scope: Scope) -> Publication:
     return await call_domain(
         request,
@@ -260,6 +378,8 @@ def _query(scope: Scope) -> str:
     query = {"from": scope.start.isoformat(), "to": scope.end.isoformat()}
     if scope.school:
         query["school"] = str(scope.school.id)
+    else:
+        query["caseload"] = scope.caseload
     query["publish"] = "1" if scope.publish else "0"
     return urlencode(query)
 
@@ -286,6 +406,139 @@ LEFT_OUT_NOTES = {
 }
 
 
+ERAS = ((2019, N_("Reiwa")), (1989, N_("Heisei")))
+FISCAL_YEAR_NAME = N_("%(era)s %(number)s fiscal year (%(year)d)")
+FIRST_YEAR = N_("1st")
+
+
+def fiscal_year_name(start: date, end: date) -> str:
+    """ "令和7年度（2025年度）" when the period is one fiscal year, else ""."""
+    if (start, end) != _fiscal_year(start) or start.month != FISCAL_YEAR_STARTS:
+        return ""
+    era_start, era = next(((y, name) for y, name in ERAS if start.year >= y), (0, ""))
+    if not era:
+        return ""
+    number = start.year - era_start + 1
+    return _plain(
+        FISCAL_YEAR_NAME,
+        era=_plain(era),
+        number=_plain(FIRST_YEAR) if number == 1 else str(number),
+        year=start.year,
+    )
+
+
+SCOPE_NAMES = {
+    "centre": N_("The centre's own caseload"),
+    "city": N_("The whole city: every recipient"),
+}
+
+
+def scope_name(scope: Scope) -> str:
+    if scope.school:
+        return _plain(N_("%(school)s: reports sent to the school"), school=scope.school.name)
+    return _plain(SCOPE_NAMES[scope.caseload])
+
+
+def cell_text(column: tuple[str, str], cell) -> str:
+    """A cell as the page shows it: a fraction as a percentage to 0.1, a change signed."""
+    if cell is None:
+        return "–"
+    if column[0] in PERCENT_KINDS and isinstance(cell, float):
+        sign = "+" if column[0] == "change" and cell > 0 else ""
+        return f"{sign}{cell * 100:.1f}%"
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    return str(cell)
+
+
+ANNUAL_NOTES = {
+    "top_left_out": N_(
+        "The top five sub-items are left out of a published view: a rank would tell of a "
+        "hidden count."
+    ),
+    "too_few_reports": N_("Fewer than %(limit)d cases in this period: no annual table is shown."),
+}
+
+
+def annual_notes(annual: AnnualReport, scope: Scope) -> list[str]:
+    return [_plain(ANNUAL_NOTES[note], limit=annual.limit) for note in annual.notes]
+
+
+# Each term of the tables and what it means: the glossary page and the workbook's 注記 sheet.
+DEFINITIONS = (
+    (
+        N_("Cases (実件数)"),
+        N_(
+            "Cases with at least one contact in the period. A case counts once, under the "
+            "method and the consulter of its first contact in the period."
+        ),
+    ),
+    (
+        N_("Contacts (延べ件数)"),
+        N_(
+            "Consultations in the period from the consulting side: each message of a pupil, or "
+            "each call, visit, e-mail, letter or LINE conversation recorded by staff. A staff "
+            "reply is never a contact. Each contact counts in the period of its own date."
+        ),
+    ),
+    (
+        N_("Coordination cases (案件数)"),
+        N_(
+            "Cases with coordination in the period, with that agency or of that activity. A "
+            "case that worked with several agencies counts once in the total."
+        ),
+    ),
+    (
+        N_("Coordination times (延べ回数)"),
+        N_("Each coordination contact with an agency in the period, on its own date."),
+    ),
+    (
+        N_("Watch cases (留意ケース)"),
+        N_(
+            "Cases first flagged to watch in the period; of them, those with a coordination "
+            "contact on or after the day they were flagged, up to the end of the period."
+        ),
+    ),
+    (
+        N_("Abuse notifications (通告)"),
+        N_("Coordination contacts recorded as a notification of suspected abuse, and their cases."),
+    ),
+    (
+        N_("Share and change"),
+        N_(
+            "A share is of its column's total, rounded half up to 0.1 %; shares of consultation "
+            "content are of contacts. A change is from the same days a year earlier; blank when "
+            "there was nothing to compare."
+        ),
+    ),
+    (
+        N_("Scopes"),
+        N_(
+            "The centre's own caseload: the cases whose thread the centre answers (what its "
+            "annual report counts). A school's view: the reports its pupils sent to the school "
+            "itself. The whole city: every case, whoever answers it."
+        ),
+    ),
+    (
+        N_("Reports received"),
+        N_(
+            "The tables after the annual ones count reports by the day they were received, and "
+            "their messages, pupils' and staff's. So the table by school adds up to the reports "
+            "received, not to the cases: a case carried over from last year, or answered by "
+            "the centre, counts differently there."
+        ),
+    ),
+    (
+        N_("x"),
+        N_(
+            "A hidden count, in a view that leaves the centre: every count below the threshold, "
+            "and other counts where they would let one be worked out. Hidden counts all look the "
+            "same; a share or change worked out from one is hidden too."
+        ),
+    ),
+)
+
+
 def notes(publication: Publication, scope: Scope) -> list[str]:
     """What a reader of the tables must know: internal or protected, and what is left out."""
     if not scope.publish:
@@ -310,34 +563,64 @@ async def statistics_page(request: Request) -> Response:
     if not error:
         try:
             publication = await _publication(request, scope)
+            annual = await _annual(request, scope)
         except StatisticsError as refused:
             error = refused.reason
     if error:
         context["error"] = error
         return render_staff(request, staff, "statistics/page.html", context, 400)
     named = {table.name: table for table in publication.tables}
+    shown = await call_domain(request, frozen, annual)
+    zone = await call_domain(request, city_zone)
     context.update(
-        tables=publication.tables, charts=_charts(named), notes=notes(publication, scope)
+        tables=publication.tables,
+        annual_tables=shown.report.tables,
+        revisions=[_revision_line(revision, zone) for revision in shown.revisions],
+        unrecorded=[_change_line(change, annual.tables) for change in shown.unrecorded],
+        can_publish=staff.role in CITY_ROLES,
+        annual_notes=annual_notes(annual, scope),
+        charts=_charts(named),
+        notes=notes(publication, scope),
+        cell_text=cell_text,
+        scope_name=scope_name(scope),
     )
     return render_staff(request, staff, "statistics/page.html", context)
 
 
-def _heading(publication: Publication, scope: Scope) -> list[str]:
-    where = scope.school.name if scope.school else _plain(N_("The whole city"))
+def _heading(publication: Publication, annual: AnnualReport, scope: Scope, zone) -> list[str]:
     statistics, period, made = _plain(N_("Statistics")), _plain(N_("Period")), _plain(N_("Made"))
+    dates = f"{scope.start.isoformat()} – {scope.end.isoformat()}"
+    year = fiscal_year_name(scope.start, scope.end)
+    local = utc_now().astimezone(zone)
     lines = [
-        f"{statistics}: {where}",
-        f"{period}: {scope.start.isoformat()} – {scope.end.isoformat()}",
-        f"{made}: {utc_now().isoformat(timespec='seconds')}",
+        f"{statistics}: {scope_name(scope)}",
+        f"{period}: {year}（{dates}）" if year else f"{period}: {dates}",
+        f"{made}: {local:%Y-%m-%d %H:%M} {local.tzname()}",
     ]
-    return lines + notes(publication, scope)
+    return lines + notes(publication, scope) + annual_notes(annual, scope)
 
 
-def export_file(publication: Publication, scope: Scope, file_format: str) -> bytes:
-    """The tables as a CSV or .xlsx file, labelled in the current language: what the page's
-    download links and `school-admin stats` write."""
-    writer = to_csv if file_format == "csv" else to_xlsx
-    return writer(publication.tables, label, _heading(publication, scope))
+def definitions() -> list[tuple[str, str]]:
+    """The glossary: each term and what it means, in the reader's language."""
+    return [(_plain(term), _plain(meaning)) for term, meaning in DEFINITIONS]
+
+
+def export_file(
+    publication: Publication,
+    annual: AnnualReport,
+    scope: Scope,
+    file_format: str,
+    zone,
+    revision_lines: Sequence[str] = (),
+) -> bytes:
+    """The annual tables, then the tables by day received, as a CSV or .xlsx file labelled in
+    the current language (the workbook ends with the definitions): what the page's download
+    links and `school-admin stats` write."""
+    tables = annual.tables + publication.tables
+    heading = _heading(publication, annual, scope, zone) + list(revision_lines)
+    if file_format == "csv":
+        return to_csv(tables, label, heading)
+    return to_xlsx(tables, label, heading, definitions())
 
 
 def file_name(scope: Scope, file_format: str) -> str:
@@ -357,10 +640,14 @@ async def statistics_export(request: Request) -> Response:
         if error:
             raise StatisticsError(error)
         publication = await _publication(request, scope)
+        annual = await _annual(request, scope)
     except StatisticsError as refused:
         raise HTTPException(400, refused.reason) from refused
+    zone = await call_domain(request, city_zone)
+    shown = await call_domain(request, frozen, annual)
+    lines = [_revision_line(revision, zone) for revision in shown.revisions]
     return Response(
-        export_file(publication, scope, file_format),
+        export_file(publication, shown.report, scope, file_format, zone, lines),
         media_type=MEDIA_TYPES[file_format],
         headers={
             "Content-Disposition": f'attachment; filename="{file_name(scope, file_format)}"',
@@ -369,7 +656,33 @@ async def statistics_export(request: Request) -> Response:
     )
 
 
+async def publish_annual(request: Request) -> Response:
+    """Centre staff or a city admin publish the annual tables shown, or record a revision."""
+    staff = await current_staff(request)
+    if staff.role not in CITY_ROLES:
+        raise HTTPException(404, "not_found")
+    await staff_form(request)
+    scope, error = await _scope(request, staff, await call_domain(request, list_schools))
+    try:
+        if error:
+            raise StatisticsError(error)
+        annual = await _annual(request, scope)
+    except StatisticsError as refused:
+        raise HTTPException(400, refused.reason) from refused
+    await call_domain(request, publish, annual, Actor(staff.id, staff.login))
+    return RedirectResponse(f"/staff/statistics?{_query(scope)}", status_code=303)
+
+
+async def definitions_page(request: Request) -> Response:
+    staff = await current_staff(request)
+    return render_staff(
+        request, staff, "statistics/definitions.html", {"definitions": definitions()}
+    )
+
+
 routes = [
     Route("/staff/statistics", statistics_page),
+    Route("/staff/statistics/definitions", definitions_page),
+    Route("/staff/statistics/publish", publish_annual, methods=["POST"]),
     Route("/staff/statistics/export.{format:str}", statistics_export),
 ]
