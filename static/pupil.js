@@ -144,6 +144,7 @@
       return;
     }
     event.preventDefault();
+    closeSwitches(false);
     var choice = document.createElement("input");
     choice.type = "hidden";
     choice.name = button.name;
@@ -151,6 +152,41 @@
     here.appendChild(choice);
     here.submit();
   });
+
+  // The language menu lies over the top of the step (WCAG 2.4.11): it closes on Escape, when
+  // focus leaves it, on a touch outside it and once a language is chosen, so it never hides
+  // the control that has focus.
+  var switches = document.querySelector("details.pupil-switches");
+
+  function closeSwitches(focusButton) {
+    if (!switches || !switches.open) {
+      return;
+    }
+    switches.open = false;
+    if (focusButton) {
+      switches.querySelector("summary").focus();
+    }
+  }
+
+  if (switches) {
+    switches.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.shiftKey && switches.open) {
+        event.preventDefault();
+        closeSwitches(true);
+      }
+    });
+    switches.addEventListener("focusout", function (event) {
+      // No next element: the tablet switched apps, or a touch landed on plain text.
+      if (event.relatedTarget && !switches.contains(event.relatedTarget)) {
+        closeSwitches(false);
+      }
+    });
+    document.addEventListener("pointerdown", function (event) {
+      if (!switches.contains(event.target)) {
+        closeSwitches(false);
+      }
+    });
+  }
 
   // The Enter that confirms a kana-kanji conversion must never send a form.
   document.addEventListener("keydown", function (event) {
