@@ -241,14 +241,16 @@
     readAloud.hidden = !hasVoice();
   }
 
-  // The words a pupil sees in the step, a block at a time: furigana, hidden text, what they
+  // The words a pupil sees in the step, a block at a time, each with the voice of its
+  // language (a message in the thread may be in another): furigana, hidden text, what they
   // are typing and their secret words are left out (a classroom can hear the tablet).
   function blocksToRead() {
     var step = document.getElementById("step");
     var skip = "rt, script, [hidden], [aria-hidden=true], .visually-hidden, textarea, .return-code";
     var blocks = [];
     step.querySelectorAll("h1, h2, p, li, dt, dd, label, legend, button").forEach(function (el) {
-      if (el.closest(skip) || el.parentElement.closest("p, li, dt, dd, label, button")) {
+      if (el.closest(skip) || el.matches("li.message")
+          || el.parentElement.closest("p, li:not(.message), dt, dd, label, button")) {
         return;
       }
       var text = "";
@@ -259,8 +261,9 @@
         }
       }
       text = text.replace(/\s+/g, " ").trim();
+      var voiced = el.closest("[data-speech-lang]");
       if (text) {
-        blocks.push(text);
+        blocks.push({ text: text, lang: voiced ? voiced.getAttribute("data-speech-lang") : speechLang() });
       }
     });
     return blocks;
@@ -278,9 +281,9 @@
   function startReading() {
     var blocks = blocksToRead();
     readAloud.setAttribute("aria-pressed", "true");
-    blocks.forEach(function (text, index) {
-      var utterance = new window.SpeechSynthesisUtterance(text);
-      utterance.lang = speechLang();
+    blocks.forEach(function (block, index) {
+      var utterance = new window.SpeechSynthesisUtterance(block.text);
+      utterance.lang = block.lang;
       utterance.rate = 0.9;
       if (index === blocks.length - 1) {
         utterance.onend = stopReading;
