@@ -15,9 +15,7 @@ from school_report.text import KANJI
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 # Letters only Vietnamese uses among the pupil languages (Portuguese has â, ê, ô, but not
 # these, nor the dot below).
-_VIETNAMESE = re.compile(
-    "[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE
-)
+_VIETNAMESE = re.compile("[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # The pupil languages written in Latin letters.
 _LATIN_LANGUAGES = ("en", "pt-BR", "vi", "fil")
