@@ -202,7 +202,8 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches("textarea, input[type=text]")) {
       window.setTimeout(function () {
-        event.target.scrollIntoView({ block: "center", behavior: "smooth" });
+        var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        event.target.scrollIntoView({ block: "center", behavior: still ? "auto" : "smooth" });
       }, 300);
     }
   });

@@ -240,7 +240,7 @@ def test_moving_focus_or_scrolling_counts_as_using_the_page(live_server, chromiu
     expect(box).to_have_value("かんがえ中")
     phone.mouse.move(200, 300)
     phone.mouse.wheel(0, -300)
-    phone.wait_for_function("window.scrollY < document.body.scrollHeight - innerHeight - 100")
+    phone.wait_for_function("() => scrollY < document.body.scrollHeight - innerHeight - 100")
     phone.clock.fast_forward("02:20")
     expect(still_using_it(phone)).to_have_count(0)
     expect(box).to_have_value("かんがえ中")
