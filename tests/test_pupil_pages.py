@@ -17,7 +17,7 @@ from school_report.reports import (
 from tests.conftest import new_page
 from tests.pupil_steps import SHOWN_AT, STEPS
 from tests.support import return_code_in, send_report, topic_id
-from web import pupil
+from web import pupil, templating
 from web.templating import TEMPLATES
 
 HEADING_SENT_VI = "Đã gửi xong"
@@ -384,14 +384,16 @@ def test_a_thread_with_the_nurse_says_nothing_about_the_centres_hours(client, ci
     )
 
 
-def test_the_times_in_the_thread_are_the_citys_not_utc(client, city):
+def test_the_times_in_the_thread_are_the_citys_not_utc(client, city, monkeypatch):
+    monkeypatch.setattr(templating, "utc_now", lambda: datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
     school, token = city.school()
     code = return_code_in(send_report(client, token, city.db, recipient="nurse", topic="body").text)
     report = pupil_report(city.db, city.db.execute("SELECT max(id) FROM reports").fetchone()[0])
     add_staff_reply(city.db, city.staff("nurse", school), report, "ほけんしつに きてね")
     city.db.execute("UPDATE messages SET created_at = '2026-12-05T18:30:00+00:00'")
     thread = client.post(f"/p/{token}", data={"step": "open", "code": code}).text
-    assert thread.count("2026-12-06 03:30") == 2 and "18:30" not in thread.replace(
+    city_time = "<ruby>3時<rt>さんじ</rt></ruby><ruby>30分<rt>さんじゅっぷん</rt></ruby>"
+    assert thread.count(city_time) == 2 and "18:30" not in thread.replace(
         'datetime="2026-12-05T18:30:00+00:00"', ""
     )
 
