@@ -1,8 +1,22 @@
 // Pupil pages: quick exit, idle close, focus after each step, Japanese input safety, read-aloud.
 (function () {
   "use strict";
+  // Idle end (WCAG 2.2.1): three minutes after the pupil last did anything (a key, a touch,
+  // typing, moving focus, scrolling) the page closes as quick exit does. Thirty seconds
+  // before, a big "still using it?" asks, read aloud where the tablet can speak; answering
+  // keeps the page and what was typed. What the pupil does reaches the server too (at most
+  // every 10 s), so their cookie and thread, which end 3 minutes after the last request,
+  // last as long as the page does.
   var IDLE_MS = 3 * 60 * 1000;
+  var WARNING_MS = 30 * 1000;
+  var TELL_SERVER_MS = 10 * 1000;
   var idleTimer;
+  var warningTimer;
+  var tellTimer;
+  var lastTold = Date.now();
+  var lastActivity = lastTold;
+  var leaving = false;
+  var warning = document.getElementById("still-here");
 
   // htmx notes the current path in sessionStorage even with history off; keep the tab clean.
   function forgetStorage() {
@@ -17,6 +31,8 @@
   document.addEventListener("htmx:afterSettle", forgetStorage);
 
   function leave() {
+    leaving = true;
+    window.clearTimeout(tellTimer);
     forgetStorage();
     if (window.speechSynthesis) {
       window.speechSynthesis.cancel();
@@ -27,7 +43,87 @@
 
   function restartIdleClock() {
     window.clearTimeout(idleTimer);
+    window.clearTimeout(warningTimer);
     idleTimer = window.setTimeout(leave, IDLE_MS);
+    warningTimer = window.setTimeout(showWarning, IDLE_MS - WARNING_MS);
+  }
+
+  function tellServer() {
+    window.clearTimeout(tellTimer);
+    tellTimer = null;
+    if (leaving) {
+      return;
+    }
+    lastTold = Date.now();
+    if (window.location.pathname.indexOf("/p/") !== 0) {
+      return;
+    }
+    window.fetch(window.location.pathname, {
+      method: "POST",
+      credentials: "same-origin",
+      body: new URLSearchParams({ step: "still_here" })
+    }).catch(function () {
+      // offline for a moment: the next sign of the pupil tries again
+    });
+  }
+
+  function tellServerSoon() {
+    var waited = Date.now() - lastTold;
+    if (waited >= TELL_SERVER_MS) {
+      tellServer();
+    } else if (!tellTimer) {
+      tellTimer = window.setTimeout(function () {
+        // A step sent since then told the server already.
+        if (lastActivity > lastTold) {
+          tellServer();
+        }
+        tellTimer = null;
+      }, TELL_SERVER_MS - waited);
+    }
+  }
+
+  function showWarning() {
+    if (!warning || warning.open) {
+      return;
+    }
+    stopReading();
+    warning.showModal();
+    if (speech && readAloud && hasVoice()) {
+      var words = warning.querySelectorAll("h2, p");
+      Array.prototype.forEach.call(words, function (el) {
+        var utterance = new window.SpeechSynthesisUtterance(el.textContent.trim());
+        utterance.lang = speechLang();
+        utterance.rate = 0.9;
+        speech.speak(utterance);
+      });
+    }
+  }
+
+  // While the question is open only its answer counts (the dialog moving focus is not the
+  // pupil); the answer is its button or Escape, and focus goes back where it was.
+  function pupilActivity() {
+    if (leaving || (warning && warning.open)) {
+      return;
+    }
+    lastActivity = Date.now();
+    restartIdleClock();
+    tellServerSoon();
+  }
+
+  if (warning) {
+    document.getElementById("still-here-yes").addEventListener("click", function () {
+      warning.close();
+    });
+    warning.addEventListener("close", function () {
+      if (leaving) {
+        return;
+      }
+      if (speech) {
+        speech.cancel();
+      }
+      restartIdleClock();
+      tellServer();
+    });
   }
 
   document.addEventListener("click", function (event) {
@@ -48,6 +144,7 @@
       return;
     }
     event.preventDefault();
+    closeSwitches(false);
     var choice = document.createElement("input");
     choice.type = "hidden";
     choice.name = button.name;
@@ -55,6 +152,41 @@
     here.appendChild(choice);
     here.submit();
   });
+
+  // The language menu lies over the top of the step (WCAG 2.4.11): it closes on Escape, when
+  // focus leaves it, on a touch outside it and once a language is chosen, so it never hides
+  // the control that has focus.
+  var switches = document.querySelector("details.pupil-switches");
+
+  function closeSwitches(focusButton) {
+    if (!switches || !switches.open) {
+      return;
+    }
+    switches.open = false;
+    if (focusButton) {
+      switches.querySelector("summary").focus();
+    }
+  }
+
+  if (switches) {
+    switches.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.shiftKey && switches.open) {
+        event.preventDefault();
+        closeSwitches(true);
+      }
+    });
+    switches.addEventListener("focusout", function (event) {
+      // No next element: the tablet switched apps, or a touch landed on plain text.
+      if (event.relatedTarget && !switches.contains(event.relatedTarget)) {
+        closeSwitches(false);
+      }
+    });
+    document.addEventListener("pointerdown", function (event) {
+      if (!switches.contains(event.target)) {
+        closeSwitches(false);
+      }
+    });
+  }
 
   // The Enter that confirms a kana-kanji conversion must never send a form.
   document.addEventListener("keydown", function (event) {
@@ -70,13 +202,19 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches("textarea, input[type=text]")) {
       window.setTimeout(function () {
-        event.target.scrollIntoView({ block: "center", behavior: "smooth" });
+        var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        event.target.scrollIntoView({ block: "center", behavior: still ? "auto" : "smooth" });
       }, 300);
     }
   });
 
-  ["keydown", "pointerdown", "input"].forEach(function (name) {
-    document.addEventListener(name, restartIdleClock, { passive: true });
+  ["keydown", "pointerdown", "input", "focusin"].forEach(function (name) {
+    document.addEventListener(name, pupilActivity, { passive: true });
+  });
+  // Scrolling the page or any box in it (scroll events do not bubble; capture sees them all).
+  window.addEventListener("scroll", pupilActivity, { capture: true, passive: true });
+  document.addEventListener("htmx:beforeRequest", function () {
+    lastTold = Date.now();
   });
   restartIdleClock();
 
@@ -104,14 +242,16 @@
     readAloud.hidden = !hasVoice();
   }
 
-  // The words a pupil sees in the step, a block at a time: furigana, hidden text, what they
+  // The words a pupil sees in the step, a block at a time, each with the voice of its
+  // language (a message in the thread may be in another): furigana, hidden text, what they
   // are typing and their secret words are left out (a classroom can hear the tablet).
   function blocksToRead() {
     var step = document.getElementById("step");
     var skip = "rt, script, [hidden], [aria-hidden=true], .visually-hidden, textarea, .return-code";
     var blocks = [];
     step.querySelectorAll("h1, h2, p, li, dt, dd, label, legend, button").forEach(function (el) {
-      if (el.closest(skip) || el.parentElement.closest("p, li, dt, dd, label, button")) {
+      if (el.closest(skip) || el.matches("li.message")
+          || el.parentElement.closest("p, li:not(.message), dt, dd, label, button")) {
         return;
       }
       var text = "";
@@ -122,8 +262,9 @@
         }
       }
       text = text.replace(/\s+/g, " ").trim();
+      var voiced = el.closest("[data-speech-lang]");
       if (text) {
-        blocks.push(text);
+        blocks.push({ text: text, lang: voiced ? voiced.getAttribute("data-speech-lang") : speechLang() });
       }
     });
     return blocks;
@@ -141,9 +282,9 @@
   function startReading() {
     var blocks = blocksToRead();
     readAloud.setAttribute("aria-pressed", "true");
-    blocks.forEach(function (text, index) {
-      var utterance = new window.SpeechSynthesisUtterance(text);
-      utterance.lang = speechLang();
+    blocks.forEach(function (block, index) {
+      var utterance = new window.SpeechSynthesisUtterance(block.text);
+      utterance.lang = block.lang;
       utterance.rate = 0.9;
       if (index === blocks.length - 1) {
         utterance.onend = stopReading;

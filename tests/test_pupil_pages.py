@@ -1,11 +1,12 @@
 """The pupil's pages beyond the main loop: reading support, language, idle end, Enter safety."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from school_report.clock import utc_now
 from school_report.codes import parse_return_code
 from school_report.reports import (
     CODE_FAILURES_BEFORE_REFUSING,
@@ -16,7 +17,7 @@ from school_report.reports import (
 from tests.conftest import new_page
 from tests.pupil_steps import SHOWN_AT, STEPS
 from tests.support import return_code_in, send_report, topic_id
-from web import pupil
+from web import pupil, templating
 from web.templating import TEMPLATES
 
 HEADING_SENT_VI = "Đã gửi xong"
@@ -153,21 +154,127 @@ def test_enter_in_the_message_form_never_moves_on_only_the_button_does(live_serv
     expect(page.locator(".summary")).to_contain_text("にぎょうめ")
 
 
+# Records what the tablet's voice is asked to say (the headless browser has no voice to hear).
+RECORD_SPEECH = """
+window.spoken = [];
+if (window.speechSynthesis) {
+  window.speechSynthesis.speak = (utterance) => window.spoken.push(utterance.text);
+  window.speechSynthesis.getVoices = () => [];
+}
+"""
+
+
+def to_the_message_box(page, url: str, token: str) -> None:
+    page.goto(f"{url}/p/{token}")
+    page.get_by_role("button", name="はなしてみる").click()
+    page.get_by_role("button", name="いじめ").click()
+    page.get_by_role("button", name="つぎへ").click()
+
+
+def settle(page) -> None:
+    """Let the page scroll the field it focused into view (pupil.js waits 300 ms for the
+    on-screen keyboard, then scrolls smoothly), so the test's idle minutes start after it."""
+    page.clock.fast_forward(1000)
+    page.wait_for_timeout(800)
+
+
+def still_using_it(page):
+    return page.get_by_role("alertdialog", name="まだ つかう？")
+
+
 @pytest.mark.browser
-def test_a_tablet_left_alone_for_three_minutes_closes_the_pupils_page(live_server, page):
+def test_a_pupil_who_stops_to_think_is_asked_first_and_keeps_their_words(live_server, page):
+    url = live_server.url
+    _, token = live_server.city.school()
+    page.add_init_script(RECORD_SPEECH)
+    page.clock.install()
+    to_the_message_box(page, url, token)
+    page.get_by_label("メッセージ").fill("あのね、きのう")
+    settle(page)
+    page.clock.fast_forward("02:24")
+    expect(still_using_it(page)).to_have_count(0)
+    page.clock.fast_forward("00:10")  # 2:35 without a sign: 25 seconds before the end
+    expect(still_using_it(page)).to_be_visible()
+    expect(page.get_by_role("button", name="つかう")).to_be_focused()
+    assert "まだ つかう？" in page.evaluate("window.spoken")
+    page.clock.fast_forward("00:20")  # the whole warning, and more than 20 s of it, is shown
+    expect(still_using_it(page)).to_be_visible()
+    page.get_by_role("button", name="つかう").click()
+    expect(still_using_it(page)).to_have_count(0)
+    expect(page.get_by_label("メッセージ")).to_have_value("あのね、きのう")
+    expect(page.get_by_label("メッセージ")).to_be_focused()
+    page.clock.fast_forward("02:50")  # the answer restarted the clock
+    expect(page.get_by_label("メッセージ")).to_have_value("あのね、きのう")
+    assert page.url.startswith(f"{url}/p/")
+
+
+@pytest.mark.browser
+def test_a_tablet_left_alone_closes_the_pupils_page_when_nobody_answers(live_server, page):
     url = live_server.url
     _, token = live_server.city.school()
     page.clock.install()
     page.goto(f"{url}/p/{token}")
     page.locator("form:has([value=code]) button").click()
     page.clock.fast_forward("02:50")
-    page.locator("input#code").press_sequentially("いぬ")  # a key restarts the idle clock
-    page.clock.fast_forward("02:50")
-    expect(page.locator("input#code")).to_have_value("いぬ")
+    expect(still_using_it(page)).to_be_visible()
     page.clock.fast_forward("00:15")
     page.wait_for_url(f"{url}/")
     expect(page.get_by_role("heading", name="きょう")).to_be_visible()
     assert not [c for c in page.context.cookies() if c["name"] == "pupil_session"]
+
+
+@pytest.mark.browser
+def test_moving_focus_or_scrolling_counts_as_using_the_page(live_server, chromium):
+    """A screen-reader user swipes from word to word, and nothing else: that is use."""
+    phone = new_page(chromium, 390, 500)
+    _, token = live_server.city.school()
+    phone.clock.install()
+    to_the_message_box(phone, live_server.url, token)
+    phone.get_by_label("メッセージ").fill("かんがえ中")
+    settle(phone)
+    box = phone.get_by_label("メッセージ")
+    phone.clock.fast_forward("02:20")
+    phone.get_by_role("button", name="つぎへ").focus()  # scrolls to the foot of the page
+    phone.clock.fast_forward("02:20")
+    expect(still_using_it(phone)).to_have_count(0)
+    expect(box).to_have_value("かんがえ中")
+    phone.mouse.move(200, 300)
+    phone.mouse.wheel(0, -300)
+    phone.wait_for_function("() => scrollY < document.body.scrollHeight - innerHeight - 100")
+    phone.clock.fast_forward("02:20")
+    expect(still_using_it(phone)).to_have_count(0)
+    expect(box).to_have_value("かんがえ中")
+    phone.clock.fast_forward("00:20")
+    expect(still_using_it(phone)).to_be_visible()
+    expect(box).to_have_value("かんがえ中")
+    phone.context.close()
+
+
+def test_a_pupil_still_here_keeps_their_thread_open_past_three_minutes(client, city, monkeypatch):
+    """The cookie and the thread's handle end three minutes after the last request: pupil.js
+    tells the server the pupil is still here (answering the question, typing, scrolling), so
+    the page and the thread end together."""
+    import itsdangerous.timed
+
+    from school_report import pupil_sessions
+
+    _, token = city.school()
+    code = return_code_in(send_report(client, token, city.db, body="ひみつ").text)
+    client.post(f"/p/{token}", data={"step": "open", "code": code})
+    started, now = itsdangerous.timed.time.time(), utc_now()
+
+    def minutes_later(minutes: float) -> None:
+        monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: started + minutes * 60)
+        later = now + timedelta(minutes=minutes)
+        monkeypatch.setattr(pupil_sessions, "utc_now", lambda: later)
+
+    thread_again = {"here": "thread", "language": "ja"}
+    minutes_later(2.5)
+    assert client.post(f"/p/{token}", data={"step": "still_here"}).status_code == 204
+    minutes_later(5)
+    assert "ひみつ" in client.post(f"/p/{token}", data=thread_again).text
+    minutes_later(8.1)
+    assert "ひみつ" not in client.post(f"/p/{token}", data=thread_again).text
 
 
 @pytest.mark.browser
@@ -277,14 +384,16 @@ def test_a_thread_with_the_nurse_says_nothing_about_the_centres_hours(client, ci
     )
 
 
-def test_the_times_in_the_thread_are_the_citys_not_utc(client, city):
+def test_the_times_in_the_thread_are_the_citys_not_utc(client, city, monkeypatch):
+    monkeypatch.setattr(templating, "utc_now", lambda: datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
     school, token = city.school()
     code = return_code_in(send_report(client, token, city.db, recipient="nurse", topic="body").text)
     report = pupil_report(city.db, city.db.execute("SELECT max(id) FROM reports").fetchone()[0])
     add_staff_reply(city.db, city.staff("nurse", school), report, "ほけんしつに きてね")
     city.db.execute("UPDATE messages SET created_at = '2026-12-05T18:30:00+00:00'")
     thread = client.post(f"/p/{token}", data={"step": "open", "code": code}).text
-    assert thread.count("2026-12-06 03:30") == 2 and "18:30" not in thread.replace(
+    city_time = "<ruby>3時<rt>さんじ</rt></ruby><ruby>30分<rt>さんじゅっぷん</rt></ruby>"
+    assert thread.count(city_time) == 2 and "18:30" not in thread.replace(
         'datetime="2026-12-05T18:30:00+00:00"', ""
     )
 

@@ -88,6 +88,8 @@ async def step(request: Request) -> Response:
     school = await _school(request)
     form = await read_form(request)
     state = _pupil_state(request, school)
+    if one(form, "step") == "still_here":
+        return await _still_here(request, state)
     # The header's language and reading buttons send the step's own form (see pupil/_form.html).
     is_switch = "language" in form or "reading" in form
     handler = switch if is_switch else STEPS.get(one(form, "step"))
@@ -99,6 +101,15 @@ async def step(request: Request) -> Response:
         name, context = await _redo(request, school, form, error.reason)
         return await _page(request, school, state, name, context, status=400)
     return await _page(request, school, state, name, context)
+
+
+async def _still_here(request: Request, state: PupilState) -> Response:
+    """The pupil is still here (pupil.js tells, as they type, scroll or answer "still using
+    it?"): the idle clocks of their cookie and of their thread's handle restart."""
+    await _opened_report(request, state)
+    response = Response(status_code=204)
+    write_pupil_state(request, response, state)
+    return response
 
 
 async def _redo(request: Request, school: School, form: FormData, reason: str):

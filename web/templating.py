@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from school_report.clock import utc_now
+from school_report.written_in import written_in
 from web import i18n, when
 from web.names import name_of
 
@@ -78,6 +79,13 @@ def create_environment(zone: ZoneInfo) -> Environment:
     # For pupils: 「12月7日（月）の 10時ごろ」, "Monday, December 7, at about 10:00 AM".
     env.filters["in_words"] = lambda v: when.in_words(_as_datetime(v).astimezone(zone))
     env.filters["age"] = _age
+    # For pupils, a thread message's time: 「きょう 1時8分」, "yesterday, 9:30 PM".
+    env.filters["said_at"] = lambda v: when.said_at(
+        _as_datetime(v).astimezone(zone), utc_now().astimezone(zone)
+    )
+    # A thread message's language (its `lang`), and the voice that reads it aloud.
+    env.filters["written_in"] = written_in
+    env.globals["speech_tags"] = i18n.SPEECH_TAGS
     return env
 
 

@@ -85,3 +85,27 @@ def in_words(moment: datetime) -> Markup:
     else:
         parts = _babel_parts(moment, language)
     return Markup(i18n.gettext("%(weekday)s, %(date)s, at about %(time)s")) % parts
+
+
+def said_at(moment: datetime, now: datetime) -> Markup:
+    """When a message in the thread was written, as a child reads it: 「きょう 1時8分」 with its
+    furigana, "today, 1:08 AM", "yesterday, …", or the date (and the year, when it is not
+    this year's). `moment` and `now` are in the city's zone."""
+    language = i18n.current_language.get()
+    if language == "ja":
+        reading = i18n.current_reading.get()
+        marked = japanese_parts(moment)
+        if moment.year != now.year:
+            marked["date"] = f"{moment.year}{{年|ねん}}" + marked["date"]
+        parts = {name: i18n.with_ruby(text, reading) for name, text in marked.items()}
+    else:
+        parts = _babel_parts(moment, language)
+        if moment.year != now.year:
+            locale = language.replace("-", "_")
+            parts["date"] = escape(format_skeleton("yMMMMd", moment, locale=locale))
+    days = (now.date() - moment.date()).days
+    if days == 0:
+        return Markup(i18n.gettext("today, %(time)s")) % parts
+    if days == 1:
+        return Markup(i18n.gettext("yesterday, %(time)s")) % parts
+    return Markup(i18n.gettext("%(date)s, %(time)s")) % parts
