@@ -74,58 +74,138 @@ class Signal:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reading:
-    """A message as the patterns read it."""
+    """A message as the patterns read it, with what has been worked out about it so far."""
 
     folded: str
     origins: list[int]  # for each folded character, its index in the text as written
+    starts: dict[str, list[int]]  # each word: where it starts
+    prefix_starts: dict[str, list[int]]  # each beginning of a word: where such words start
     words: frozenset[str]
-    prefixes: frozenset[str]  # every beginning of every word, for `kill*`
-    possible: dict[int, list[re.Pattern[str]]] = field(default_factory=dict, compare=False)
+    prefixes: frozenset[str]
+    bigrams: frozenset[str]  # and single characters, those not plain ASCII
+    spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # by id() of _Rules
+    candidates: dict[int, set[int]] | None = None  # by id() of _Rules: rules worth trying
 
 
 @dataclass(frozen=True)
 class _Need:
-    """One token a pattern cannot match without: checking it in a set first is what keeps a
-    1,000-character message under a millisecond per language."""
+    """One token a pattern cannot match without. Looking its words up in the message's words
+    first, and trying the pattern only where they stand, is what keeps a 1,000-character
+    message at a millisecond or two for all five languages."""
 
     words: frozenset[str]
-    prefixes: frozenset[str]
-    substrings: frozenset[str]
+    prefixes: frozenset[str]  # `kill*`
+    substrings: frozenset[str]  # Chinese, emoji
+    bigrams: frozenset[str]  # their first two characters (or their one)
 
     def met(self, reading: _Reading) -> bool:
         return (
             not self.words.isdisjoint(reading.words)
             or not self.prefixes.isdisjoint(reading.prefixes)
-            or any(s in reading.folded for s in self.substrings)
+            or (
+                not self.bigrams.isdisjoint(reading.bigrams)
+                and any(s in reading.folded for s in self.substrings)
+            )
         )
+
+    def index_keys(self) -> list[tuple[str, str]]:
+        return (
+            [("w", word) for word in self.words]
+            + [("p", prefix) for prefix in self.prefixes]
+            + [("s", bigram) for bigram in self.bigrams]
+        )
+
+    def positions(self, reading: _Reading) -> set[int]:
+        found = {i for word in self.words for i in reading.starts.get(word, ())}
+        found.update(i for prefix in self.prefixes for i in reading.prefix_starts.get(prefix, ()))
+        for substring in self.substrings:
+            if substring[:2] not in reading.bigrams:
+                continue
+            index = reading.folded.find(substring)
+            while index >= 0:
+                found.add(index)
+                index = reading.folded.find(substring, index + 1)
+        return found
 
 
 @dataclass(frozen=True)
 class _Rule:
     regex: re.Pattern[str]
     needs: tuple[_Need, ...]
+    first: _Need | None  # the first token, when it cannot be left out
 
 
 @dataclass(frozen=True)
 class _Rules:
     rules: tuple[_Rule, ...]
 
-    def finditer(self, reading: _Reading, span: tuple[int, int] | None = None):
-        start, end = span or (0, len(reading.folded))
-        possible = reading.possible.get(id(self))
-        if possible is None:
-            possible = [r.regex for r in self.rules if all(n.met(reading) for n in r.needs)]
-            reading.possible[id(self)] = possible
-        for regex in possible:
-            yield from regex.finditer(reading.folded, start, end)
+    def spans(self, reading: _Reading) -> list[tuple[int, int]]:
+        """Where the patterns match in the message (worked out once per message)."""
+        found = reading.spans.get(id(self))
+        if found is None:
+            found = reading.spans[id(self)] = []
+            for index in sorted(_candidates(reading).get(id(self), ())):
+                rule = self.rules[index]
+                if not all(need.met(reading) for need in rule.needs[1:]):
+                    continue
+                if rule.first is None:
+                    found.extend(match.span() for match in rule.regex.finditer(reading.folded))
+                    continue
+                for position in sorted(rule.first.positions(reading)):
+                    match = rule.regex.match(reading.folded, position)
+                    if match and match.end() > match.start():
+                        found.append(match.span())
+        return found
 
-    def search(self, reading: _Reading, span: tuple[int, int]) -> bool:
-        return next(self.finditer(reading, span), None) is not None
+    def within(self, reading: _Reading, part: tuple[int, int]) -> bool:
+        return any(part[0] <= start and end <= part[1] for start, end in self.spans(reading))
 
 
 _NONE = _Rules(())
+
+
+def _candidates(reading: _Reading) -> dict[int, set[int]]:
+    """For each set of rules, those whose first needed token is in the message: one pass over
+    the message's words instead of one check per rule."""
+    if reading.candidates is None:
+        index = _index()
+        found: dict[int, set[int]] = {}
+        keys = itertools.chain(
+            (("w", word) for word in reading.words),
+            (("p", prefix) for prefix in reading.prefixes),
+            (("s", bigram) for bigram in reading.bigrams),
+        )
+        for key in keys:
+            for rules, rule in index.get(key, ()):
+                found.setdefault(rules, set()).add(rule)
+        reading.candidates = found
+    return reading.candidates
+
+
+@cache
+def _index() -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Every rule of every language, by the keys of its first needed token."""
+    index: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for rules in _every_rule_set():
+        for position, rule in enumerate(rules.rules):
+            for key in rule.needs[0].index_keys():
+                index.setdefault(key, []).append((id(rules), position))
+    return index
+
+
+def _every_rule_set() -> list["_Rules"]:
+    sets = [_NONE]
+    for code in PATTERN_LANGUAGES:
+        language = _language(code)
+        sets += [*language.families.values(), *language.look_alikes.values()]
+        sets.append(language.clause_breaks)
+    for context in _contexts():
+        sets += [context.words, context.unless]
+    return sets
+
+
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[^\W\d_]", re.ASCII)
@@ -171,16 +251,38 @@ def _fold_char(char: str) -> str:
 def _read(text: str) -> _Reading:
     """The text as patterns read it. A letter written three times or more counts once (`diiiie`,
     `moooorrer`) and digits inside a word are read as letters (`k1ll`, `su1c1d3`)."""
-    pieces = [_fold_char(char) for char in text]
-    origins = [index for index, piece in enumerate(pieces) for _ in piece]
-    folded = _MIXED_WORD.sub(_unleet, "".join(pieces))
+    pieces = list(map(_fold_char, text))
+    folded = "".join(pieces)
+    if len(folded) == len(text):
+        origins = list(range(len(text)))
+    else:
+        origins = [index for index, piece in enumerate(pieces) for _ in piece]
+    folded = _MIXED_WORD.sub(_unleet, folded)
     drawn_out = {i for run in _RUN.finditer(folded) for i in range(run.start() + 1, run.end())}
     if drawn_out:
         kept = [i for i in range(len(folded)) if i not in drawn_out]
         folded, origins = "".join(folded[i] for i in kept), [origins[i] for i in kept]
-    words = frozenset(_WORD.findall(folded))
-    prefixes = frozenset(word[:n] for word in words for n in range(1, len(word) + 1))
-    return _Reading(folded, origins, words, prefixes)
+    starts: dict[str, list[int]] = {}
+    for match in _WORD.finditer(folded):
+        starts.setdefault(match.group(), []).append(match.start())
+    prefix_starts: dict[str, list[int]] = {}
+    for word, positions in starts.items():
+        if word.isascii():  # only Latin-letter patterns have `kill*`
+            for n in range(1, len(word) + 1):
+                prefix_starts.setdefault(word[:n], []).extend(positions)
+    bigrams: set[str] = set()
+    if not folded.isascii():  # Chinese and emoji are looked up by their first two characters
+        bigrams.update(folded)
+        bigrams.update(map("".join, itertools.pairwise(folded)))
+    return _Reading(
+        folded,
+        origins,
+        starts,
+        prefix_starts,
+        frozenset(starts),
+        frozenset(prefix_starts),
+        frozenset(bigrams),
+    )
 
 
 def fold(text: str) -> str:
@@ -219,7 +321,12 @@ def _need(token: str, words: dict[str, str], chars: bool) -> _Need:
             prefixes.add(first)
         else:
             exact.add(first)
-    return _Need(frozenset(exact), frozenset(prefixes), frozenset(substrings))
+    return _Need(
+        frozenset(exact),
+        frozenset(prefixes),
+        frozenset(substrings),
+        frozenset(substring[:2] for substring in substrings),
+    )
 
 
 def _pattern(pattern: str, words: dict[str, str], chars: bool) -> str:
@@ -243,19 +350,22 @@ def _pattern(pattern: str, words: dict[str, str], chars: bool) -> str:
 
 
 def _rules(patterns: list[str], words: dict[str, str], chars: bool) -> _Rules:
-    return _Rules(
-        tuple(
+    rules = []
+    for pattern in patterns:
+        tokens = pattern.split()
+        needs = {
+            token: _need(token, words, chars)
+            for token in tokens
+            if token not in _GAPS and not (token.endswith("?") and len(token) > 1)
+        }
+        rules.append(
             _Rule(
                 re.compile(_pattern(pattern, words, chars)),
-                tuple(
-                    _need(token, words, chars)
-                    for token in pattern.split()
-                    if token not in _GAPS and not (token.endswith("?") and len(token) > 1)
-                ),
+                tuple(needs.values()),
+                needs.get(tokens[0]),
             )
-            for pattern in patterns
         )
-    )
+    return _Rules(tuple(rules))
 
 
 @cache
@@ -291,7 +401,7 @@ def _clauses(reading: _Reading, sentences: bool = False) -> list[tuple[int, int]
     for match in _SENTENCE_END.finditer(reading.folded):
         cuts.update(match.span())
     for code in PATTERN_LANGUAGES if not sentences else ():
-        cuts.update(match.start() for match in _language(code).clause_breaks.finditer(reading))
+        cuts.update(start for start, _ in _language(code).clause_breaks.spans(reading))
     ordered = sorted(cuts)
     return list(itertools.pairwise(ordered))
 
@@ -349,9 +459,9 @@ class _Cancels:
     def look_alikes(self, family: str) -> list[tuple[int, int]]:
         if family not in self._look_alikes:
             self._look_alikes[family] = [
-                match.span()
+                span
                 for code in PATTERN_LANGUAGES
-                for match in _language(code).look_alikes.get(family, _NONE).finditer(self.reading)
+                for span in _language(code).look_alikes.get(family, _NONE).spans(self.reading)
             ]
         return self._look_alikes[family]
 
@@ -363,8 +473,8 @@ class _Cancels:
                     context.families
                     for context in _contexts()
                     if context.sentence == sentence
-                    and context.words.search(self.reading, part)
-                    and not context.unless.search(self.reading, part)
+                    and context.words.within(self.reading, part)
+                    and not context.unless.within(self.reading, part)
                 )
             )
         return self._contexts[(sentence, part)]
@@ -378,8 +488,7 @@ def signals(text: str) -> list[Signal]:
     found: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for code in PATTERN_LANGUAGES:
         for family, rules in _language(code).families.items():
-            for match in rules.finditer(reading):
-                span = match.span()
+            for span in rules.spans(reading):
                 spans = found.setdefault((family, code), [])
                 overlapping = [other for other in spans if _overlaps(span, other)]
                 if span[0] == span[1] or any(_length(o) >= _length(span) for o in overlapping):
@@ -463,3 +572,10 @@ def _lingua(text: str) -> str | None:
     if found is None:
         return None
     return next(code for code, name in _LINGUA.items() if found.name == name)
+
+
+def warm_up() -> None:
+    """Compile every language's patterns and load the language detector now (about a second of
+    CPU and 20 MB), so the first pupil's message after a start does not wait for them."""
+    _index()
+    _detector()

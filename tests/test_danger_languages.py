@@ -166,19 +166,20 @@ def test_japanese_and_chinese_are_told_apart():
 
 
 def test_a_long_message_is_read_in_a_few_milliseconds():
-    """The benchmark measures properly; here only that a 1,000-character message is far from
-    slow (p99 printed, asserted loosely because six other processes share the machine)."""
+    """The benchmark measures properly; here only that a 1,000-character message, made of the
+    corpus's danger and look-alikes in every language at once, is far from slow. CPU time, so
+    the other processes sharing the machine do not count; p99 printed, asserted loosely."""
     parts = [row["text"] for language in PATTERN_LANGUAGES for row in corpus(language)]
-    messages = [(" ".join(parts[i:]) * 2)[:1000] for i in range(0, 400, 8)]
+    messages = [(" ".join(parts[i:] + parts))[:1000] for i in range(0, len(parts), 7)]
     for message in messages:
         signals(message)
     times = []
     for _ in range(3):
         for message in messages:
-            start = time.perf_counter()
+            start = time.process_time()
             signals(message)
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
     times.sort()
     p99 = times[int(len(times) * 0.99) - 1] * 1000
     print(f"\n1,000 characters: median {statistics.median(times) * 1000:.2f} ms, p99 {p99:.2f} ms")
-    assert p99 < 50
+    assert p99 < 25
