@@ -245,17 +245,23 @@ def mark_hand_over_read(db: Database, staff: Staff, report_id: int) -> None:
         )
 
 
-def unread_hand_overs(db: Database, staff: Staff, report_ids: list[int]) -> set[int]:
-    """The reports among these handed to this staff member's side and not yet opened there."""
+def hand_overs_to(db: Database, staff: Staff, report_ids: list[int]) -> dict[int, str]:
+    """The reports among these handed to this staff member's side: "unread" until someone
+    there opened it after the hand-over, then "read"."""
     if not report_ids:
-        return set()
+        return {}
     marks = ", ".join("?" for _ in report_ids)
     rows = db.execute(
-        f"SELECT DISTINCT report_id FROM hand_overs WHERE report_id IN ({marks}) "
-        "AND to_recipient = ? AND read_at IS NULL",
+        f"SELECT report_id, max(read_at IS NULL) FROM hand_overs WHERE report_id IN ({marks}) "
+        "AND to_recipient = ? GROUP BY report_id",
         [*report_ids, staff.role],
     )
-    return {report_id for (report_id,) in rows}
+    return {report_id: "unread" if unread else "read" for report_id, unread in rows}
+
+
+def unread_hand_overs(db: Database, staff: Staff, report_ids: list[int]) -> set[int]:
+    """The reports among these handed to this staff member's side and not yet opened there."""
+    return {i for i, state in hand_overs_to(db, staff, report_ids).items() if state == "unread"}
 
 
 def _clean(text: str, limit: int, field: str, *, required: bool) -> str | None:

@@ -40,6 +40,7 @@ from school_report.cases import (
 )
 from school_report.clock import now_iso, utc_now
 from school_report.db import transaction
+from school_report.hand_overs import hand_overs_to
 from school_report.migrations import STATUSES, URGENCIES
 from school_report.overdue import deadlines
 from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _report, unread_count
@@ -214,6 +215,8 @@ class QueueRow:
     case: Case
     due_at: datetime | None
     overdue: bool
+    # Handed to this side: "unread" until someone here opens it, then "read"; else None.
+    hand_over: str | None = None
 
 
 @dataclass(frozen=True)
@@ -298,12 +301,14 @@ def queue(db: Database, staff: Staff, filters: QueueFilter) -> QueuePage:
     ids = [report.id for report in reports]
     cases = as_seen_by(db, staff, cases_of(db, ids))
     clock, now = deadlines(db), utc_now()
+    handed = hand_overs_to(db, staff, ids)
     rows = []
     for report in reports:
         if report.answered_by != staff.role:  # unread is the answering side's, not a reader's
             report = replace(report, staff_unread=False)
         due = clock.due_at(report)
-        rows.append(QueueRow(report, cases[report.id], due, due is not None and due < now))
+        overdue = due is not None and due < now
+        rows.append(QueueRow(report, cases[report.id], due, overdue, handed.get(report.id)))
     return QueuePage(rows, filters.page, more)
 
 

@@ -73,6 +73,11 @@ def test_a_nurse_refers_to_the_centre_which_answers_while_the_school_reads_witho
     counsellor = new_page(chromium)
     log_in(counsellor, url, centre)
     expect(counsellor.locator(f"a[href='/staff/reports/{report_id}']")).to_be_visible()
+    # It lands visibly: tagged as handed over, unread, and with nobody's old status on it.
+    row = counsellor.locator(f"tr:has(a[href='/staff/reports/{report_id}'])")
+    expect(row.locator(".hand-over-tag")).to_have_text("引き継ぎ")
+    expect(row.locator(".unread-tag")).to_be_visible()
+    expect(row).to_contain_text("新規")
     open_report(counsellor, url, report_id)
     expect(counsellor.locator(".thread")).to_contain_text("いえで ねむれない")
     expect(counsellor.locator("#hand-over")).to_contain_text("家庭の事情で福祉の支援が必要です")

@@ -10,6 +10,7 @@ from school_report.clock import utc_now
 from school_report.codes import parse_return_code
 from school_report.reports import (
     CODE_FAILURES_BEFORE_REFUSING,
+    add_pupil_message,
     add_staff_reply,
     find_report_by_code,
     pupil_report,
@@ -325,8 +326,8 @@ def promise(page: str) -> str:
         (
             "centre",
             "Only the people at the centre will read it.",
-            "the centre may ask the child guidance centre or the police",
-            ("nurse", "teachers", "law"),
+            "the centre will ask the child guidance centre or the police",
+            ("nurse", "teachers", "bullying", "centre may"),
         ),
     ],
 )
@@ -341,6 +342,11 @@ def test_before_sending_the_pupil_reads_who_reads_it_and_when_they_must_tell(
     assert not [name for name in not_named if name in text]
     if recipient != "centre":  # school staff must tell the child guidance centre of abuse
         assert "the law says the school must tell the child guidance centre" in text
+        # いじめ防止対策推進法 第23条: told before sending, not found out afterwards
+        assert "school staff must tell the school&#39;s team that stops bullying" in text
+    else:  # the centre must notify suspected abuse: "must", never "may"
+        assert "the law says the centre must tell the child guidance centre" in text
+        assert "without asking you, unless you are in danger" in text
 
 
 def test_the_promise_names_the_nurse_in_japanese_too(client, city):
@@ -457,3 +463,58 @@ def test_every_pupil_template_is_shown_on_a_step_the_browser_tests_walk():
     unwalked = templates - set(SHOWN_AT)
     assert not unwalked, f"show these on a step of the walk in tests/pupil_steps.py: {unwalked}"
     assert {step for step, _ in SHOWN_AT.values()} <= set(STEPS)
+
+
+# -- small truths -------------------------------------------------------------------------
+
+
+def test_the_confirm_page_shows_the_grade_and_class_typed_and_promises_no_anonymity_then(
+    client, city
+):
+    _, token = city.school()
+    client.post(f"/p/{token}", data={"step": "language", "language": "en"})
+    form = {
+        "step": "message",
+        "topic": str(topic_id(city.db, "friends")),
+        "recipient": "school_team",
+        "body": "ともだちが いない",
+        "grade": "5",
+        "class_name": "2",
+        "submission_key": "confirm-grade",
+    }
+    page = client.post(f"/p/{token}", data=form).text
+    assert '<dd class="grade-class">5 / 2</dd>' in page
+    assert "nobody will know it was you" not in page
+    assert "Your grade and class can help them guess who you are." in page
+    anonymous = client.post(f"/p/{token}", data={**form, "grade": "", "class_name": ""}).text
+    assert "grade-class" not in anonymous and "nobody will know it was you" in anonymous
+
+
+def test_a_mistyped_return_code_stays_in_the_field_to_be_corrected(client, city):
+    _, token = city.school()
+    typed = "ねこ 27 りんご 58 ふね 04"
+    page = client.post(f"/p/{token}", data={"step": "open", "code": typed}).text
+    field = re.search(r"<input id=\"code\"[^>]*>", page).group(0)
+    assert f'value="{typed}"' in field
+
+
+def test_the_closed_centre_notice_does_not_sit_under_a_reply_the_centre_just_wrote(
+    client, city, monkeypatch
+):
+    _, token = city.school()
+    code = return_code_in(
+        send_report(client, token, city.db, recipient="centre", topic="home").text
+    )
+    report = pupil_report(city.db, city.db.execute("SELECT max(id) FROM reports").fetchone()[0])
+    add_staff_reply(city.db, city.staff("centre"), report, "よる おそく ごめんね。センターです")
+    # Written on Saturday night at 21:00 in Kumamoto, read on Sunday night: still closed.
+    city.db.execute(
+        "UPDATE messages SET created_at = '2026-12-05T12:00:00+00:00' WHERE author = 'staff'"
+    )
+    monkeypatch.setattr(pupil, "utc_now", lambda: SUNDAY_NIGHT)
+    thread = client.post(f"/p/{token}", data={"step": "open", "code": code}).text
+    assert "センターです" in thread and "out-of-hours" not in thread
+    # Once the pupil writes again, when the centre reads it is news again.
+    add_pupil_message(city.db, report, "ありがとう")
+    thread = client.post(f"/p/{token}", data={"step": "open", "code": code}).text
+    assert "out-of-hours" in thread
