@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= var/school-report.db
 
-.PHONY: run test lint messages bench chromium zbar wrk clean
+.PHONY: run test lint messages bench eval-danger chromium zbar wrk clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ zbar:
 ## writes bench/results.json. See README "Performance".
 bench: $(VENV)/.installed-test chromium wrk
 	$(BIN)/python -m bench.run
+
+## Recall on danger and false alarms on ordinary messages, per family and per language, from
+## every tests/data/danger_*.tsv (README "Danger detection").
+eval-danger: $(VENV)/.installed-test
+	$(BIN)/python -m bench.eval_danger
 
 # wrk drives the server in the benchmark.
 wrk:
