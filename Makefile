@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= var/school-report.db
 
-.PHONY: run test lint messages bench chromium zbar caddy libreoffice wrk clean
+.PHONY: run test lint messages bench eval-danger chromium zbar caddy libreoffice wrk clean
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ caddy:
 	@command -v caddy >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq caddy >/dev/null; }
+
+## Recall on danger and false alarms on ordinary messages, per family and per language, from
+## every tests/data/danger_*.tsv (README "Danger detection").
+eval-danger: $(VENV)/.installed-test
+	$(BIN)/python -m bench.eval_danger
 
 # wrk drives the server in the benchmark.
 wrk:

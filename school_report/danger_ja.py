@@ -24,6 +24,7 @@ from functools import cache
 from school_report.danger_families import family as family_of
 from school_report.danger_languages import Signal
 from school_report.japanese_reading import Sentence, sentences
+from school_report.regex_start import first_characters
 
 _HOME_ADULTS = (
     "(お|あたらしいお)?(とう|かあ)(さん|ちゃん)|ちち(おや)?|はは(おや)?|ぱぱ|まま(?!で)|おや"
@@ -36,7 +37,8 @@ _NOBODY_CARES = "(だれも|みんな)(こまら|きづか|かなしま|きに�
 PATTERNS: dict[str, tuple[str, ...]] = {
     "suicide": (
         "しにた(い|く(な[るりっ]|て)|か|す|み|かった|ー)",
-        "しん(じゃいたい|でしまいたい|じゃおう|だほうが(まし|らく|いい)|だら(らく|いい))",
+        "しん(じゃいたい|でしまいたい|でしまえ|じゃえ|じゃおう|だほうが(まし|らく|いい)"
+        "|だら(らく|いい))",
         "しぬ(しかな|ほうが|つもり)",
         "しの(うと|うか)",
         "じさつ",
@@ -50,7 +52,11 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         "いきる(いみ|かち)(が|は|も)?(な|わから)",
         "いき(る|てる|ている)(のが|のも|のに|の)(つら|しんど|いや|つかれ|むり)",
         "うまれて(こなければ|こなきゃ|こなけりゃ|こないほうが|こなかったら)",
-        "(めが|あさが|あしたが|あすが)(さめなければ|さめなきゃ|こなければ|こなきゃ|こないで)",
+        "(めが|あさ|あした|あす)(が|なんて|は)?(さめなければ|さめなきゃ|こなければ|こなきゃ|こないで"
+        "|こなくていい)",
+        "(ずっと|えいえんに)(ねむって|ねて)いたい",
+        _ME + "が?(しんだら|きえたら|いなくなったら|しねば|きえれば)",
+        "しにま(す|しょう)",
         "(このよ|このせかい)に(いたくな|いたくね|いるいみ|いなくて)",
         "(めざめ|おき)たくな",
         "(ねたまま)(しに|おきな)",
@@ -66,12 +72,12 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "preparation": (
         "いしょ(?!う)",
-        "(おわかれ|さいご|わかれ)の(てがみ|めっせーじ)",
+        "(おわかれ|さいご|わかれ|さよなら|さようなら)の(てがみ|めっせーじ)",
         "(たいせつ|だいじ|たからもの|ほうもつ).{0,15}(ぜんぶ|みんなに).{0,8}(あげ|くば|ゆず)",
         "(たいせつ|だいじ)な?(もの)?を(くば|ゆず)",
         "(あげ|くばっ|ゆずっ)た.{0,4}もう(いらない|つかわない)",
         "(?<!の)ろーぷを(かっ|よう)",
-        "くすり(を)?(ため|あつめ)",
+        "(くすり|ぐすり|やく)を?.{0,6}(ため|あつめ)(て|た|こん)",
         "(しぬ|とびおりる|じさつする)ばしょ",
         "いままで(ほんとうに)?ありがとう",
         "けっこうする",
@@ -86,6 +92,9 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         "(てくび|うで|あし|はだ)(を)?(きっ|きる|きり|きざ)",
         "(かったー|かみそり|はもの)で(うで|てくび|じぶん|からだ)",
         "(うで|てくび|あし)を(かったー|かみそり|はもの|ないふ)で(きっ|きる|きり)",
+        "(うで|てくび|あし|からだ|じぶん)に?きず(を)?つけ",
+        "またきっ(ちゃ|てしま)",
+        "ちが(とまらな)",
         "じぶん(を|で)(きずつけ|なぐ|たた|いため|きっ|きる)",
         "(かぜ|しはん|すいみん|ずつう)?(くすり|ぐすり|やく|せきどめ).{0,8}(ぜんぶ|いっぱい|たくさん|まとめて|たいりょう|じょう|つぶ)(を)?(のん|のみ|のむ)",
     ),
@@ -116,7 +125,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         "こうえんで(ねて|ねた|ねる)",
         "あさまで(そと|すごし)",
         "のじゅく",
-        "いえで(し(た(?!い)|てる|てい)|ちゅう)",
+        "いえで(し(た(?!い)|てる|てい|ちゃ)|ちゅう)",
         "いえで(を)?(したい(?!こと|のは|の)|する)",
         "(いえ|うち)(を|から)(でたい|でていきたい|にげたい|にげだしたい)",
         "かえるのが(こわ|いや)",
@@ -152,7 +161,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         "(いっしゅうかん|なんにち|ずっと).{0,6}ひとりで(いえ|うち)",
         "(でんき|がす|すいどう)(を|が)?(とめられ|とまっ|とまって|つかな)",
         "(びょういん|はいしゃ|いしゃ)に?(つれていって|いかせて|つれてって)もらえな",
-        "(おふろ|ふろ)に?.{0,6}(はいってな|はいれてな|はいれな|はいらせてもらえな)",
+        "(おふろ|ふろ)に?.{0,10}(はいってな|はいれてな|はいれな|はいらせてもらえな)",
         "(ふく|したぎ)を?(ずっと|なんにちも).{0,4}き(て|た)",
         "あらってもらえな",
         "(?<!かしを)(?<!かし)たべさせて(もらえ|くれ)な",  # not おかしを (sweets)
@@ -268,14 +277,7 @@ CONTEXTS = (
 
 @cache
 def _compiled() -> dict[str, re.Pattern]:
-    families = {key: re.compile("|".join(f"(?:{p})" for p in ps)) for key, ps in PATTERNS.items()}
-    families["_strong"] = re.compile("|".join(_STRONG_VIOLENCE))
-    families["_weak"] = re.compile("|".join(_WEAK_VIOLENCE))
-    families["_threats"] = re.compile("|".join(_THREATS))
-    families["_home_only"] = re.compile("|".join(_HOME_ONLY))
-    families["_home"] = re.compile(_HOME)
-    families["_peers"] = re.compile(_PEERS)
-    return families
+    return {"_home": re.compile(_HOME), "_peers": re.compile(_PEERS)}
 
 
 @cache
@@ -302,15 +304,50 @@ def _at_word_starts(pattern: re.Pattern, sentence: Sentence) -> list[tuple[int, 
     return found
 
 
-def _violence(sentence: Sentence) -> list[tuple[str, int, int]]:
-    """Violence and threats, their family read from who did it."""
+_VIOLENCE_KINDS = {
+    "_strong": _STRONG_VIOLENCE,
+    "_weak": _WEAK_VIOLENCE,
+    "_threats": _THREATS,
+    "_home_only": _HOME_ONLY,
+}
+
+
+@cache
+def _by_first_character() -> tuple[dict[str, list[tuple[str, re.Pattern]]], list]:
+    """Every pattern, filed under each character it can start with, so a word is tried only
+    against the patterns that could start there (Python's re would try every alternative at
+    every position); a pattern that could start with anything is tried everywhere."""
+    index: dict[str, list[tuple[str, re.Pattern]]] = {}
+    anywhere = []
+    kinds = {**PATTERNS, **_VIOLENCE_KINDS}
+    for kind, patterns in kinds.items():
+        for pattern in patterns:
+            compiled = re.compile(pattern)
+            first = first_characters(pattern)
+            if first is None:
+                anywhere.append((kind, compiled))
+            for char in first or ():
+                index.setdefault(char, []).append((kind, compiled))
+    return index, anywhere
+
+
+def _kind_hits(sentence: Sentence) -> list[tuple[str, int, int]]:
+    index, anywhere = _by_first_character()
+    reading, found = sentence.reading, []
+    for start in sentence.word_starts:
+        for kind, pattern in index.get(reading[start], []) + anywhere:
+            match = pattern.match(reading, start)
+            if match and match.end() > start:
+                found.append((kind, start, match.end()))
+    return found
+
+
+def _family_hits(sentence: Sentence) -> list[tuple[str, int, int]]:
+    """Each family's hits; violence and threats with their family read from who did it."""
+    hits = _kind_hits(sentence)
+    if not any(kind in _VIOLENCE_KINDS for kind, _, _ in hits):
+        return hits
     patterns = _compiled()
-    hits = {
-        kind: _at_word_starts(patterns[kind], sentence)
-        for kind in ("_strong", "_weak", "_threats", "_home_only")
-    }
-    if not any(hits.values()):
-        return []
     at_home = bool(_at_word_starts(patterns["_home"], sentence))
     peers = bool(_at_word_starts(patterns["_peers"], sentence))
     family = {
@@ -320,21 +357,8 @@ def _violence(sentence: Sentence) -> list[tuple[str, int, int]]:
         "_home_only": "physical_abuse" if at_home else None,
     }
     return [
-        (family[kind], start, end)
-        for kind, spans in hits.items()
-        if family[kind]
-        for start, end in spans
+        (family.get(kind, kind), start, end) for kind, start, end in hits if family.get(kind, kind)
     ]
-
-
-def _family_hits(sentence: Sentence) -> list[tuple[str, int, int]]:
-    hits = [
-        (key, start, end)
-        for key, pattern in _compiled().items()
-        if not key.startswith("_")
-        for start, end in _at_word_starts(pattern, sentence)
-    ]
-    return hits + _violence(sentence)
 
 
 def _cancelled(sentence: Sentence, message_reading: str) -> set[str]:
@@ -351,11 +375,12 @@ def _cancelled(sentence: Sentence, message_reading: str) -> set[str]:
 def signals(text: str) -> list[Signal]:
     """Every family the Japanese in `text` signals, where the pupil wrote it."""
     read = sentences(text)
-    message_reading = "".join(sentence.reading for sentence in read)
+    message_reading = "\n".join(sentence.reading for sentence in read)
     found = []
     for sentence in read:
-        cancelled = _cancelled(sentence, message_reading)
-        for key, start, end in _family_hits(sentence):
+        hits = _family_hits(sentence)
+        cancelled = _cancelled(sentence, message_reading) if hits else set()
+        for key, start, end in hits:
             if key in cancelled:
                 continue
             first, last = sentence.span(start, end)

@@ -322,6 +322,8 @@ def _hits(reading: _Reading, entry: Entry) -> list[Match]:
 
 def find_danger_words(text: str, entries: tuple[Entry, ...]) -> list[Match]:
     """Every hit of a lexicon entry in `text`, in reading order."""
+    if not entries:
+        return []
     reading = _read(text)
     matches = [match for entry in entries for match in _hits(reading, entry)]
     return sorted(matches, key=lambda match: (match.start, -match.end))
