@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "danger_words": [],
     "emergency_checklist": [],
     "centre_holidays": {"public_holidays": True, "closed": [], "open": []},
+    # The chance a school link's wrong codes of a day may have of hitting a live code
+    # (school_report.reports.code_guess_budget).
+    "code_guess_chance_per_day": 1e-5,
 }
 # The settings the city settings page shows and edits, besides the centre's hours.
 CITY_SETTINGS = (

@@ -11,8 +11,10 @@ from sqlite_utils import Database
 
 from school_report import triage, two_factor
 from school_report.clock import utc_now
+from school_report.codes import code_space
 from school_report.reports import Report
 from school_report.schools import School, add_school, issue_entry_link
+from school_report.settings import set_setting
 from school_report.staff import Staff, add_staff
 from school_report.topics import active_topics
 
@@ -172,3 +174,15 @@ def inbox(db: Database, staff: Staff) -> list[Report]:
         if not page.more:
             return reports
         filters = triage.QueueFilter(status="all", page=page.page + 1)
+
+
+# The wrong codes a test's school link takes before it refuses codes (the real budget, sized by
+# `code_guess_chance_per_day`, is thousands a day).
+CODE_GUESSES = 30
+
+
+def limit_code_guesses(db: Database, school: School, budget: int = CODE_GUESSES) -> None:
+    """Set the city's guess chance so that this school's link refuses every code after `budget`
+    wrong ones today (with the reports it has now)."""
+    (live,) = db.execute("SELECT count(*) FROM reports WHERE school_id = ?", [school.id]).fetchone()
+    set_setting(db, "code_guess_chance_per_day", (budget + 0.5) * max(live, 1) / code_space())
