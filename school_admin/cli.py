@@ -28,6 +28,7 @@ from school_report.notifications import (
     queue_digests,
     set_mail_server,
 )
+from school_report.publications import publish as publish_annual
 from school_report.replication import (
     ReplicationError,
     configured_replica,
@@ -35,7 +36,6 @@ from school_report.replication import (
     restore_from_replica,
     write_config,
 )
-from school_report.publications import publish as publish_annual
 from school_report.retention import RetentionError, purge_expired_cases, set_legal_hold
 from school_report.schools import (
     School,

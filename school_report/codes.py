@@ -41,8 +41,13 @@ def code_words() -> list[dict[str, str]]:
     return json.loads(text)
 
 
+def code_space() -> int:
+    """How many return codes there are: (128 words × 100 numbers)^3."""
+    return (len(code_words()) * NUMBERS) ** GROUPS
+
+
 def entropy_bits() -> float:
-    return GROUPS * log2(len(code_words()) * NUMBERS)
+    return log2(code_space())
 
 
 @dataclass(frozen=True)

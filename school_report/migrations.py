@@ -1169,5 +1169,28 @@ def m018_statistics_publications(db: Database) -> None:
     # As published is as published: a revision is a new row, never a change to one.
     db.execute(
         """CREATE TRIGGER statistics_publications_frozen BEFORE UPDATE ON statistics_publications
-           BEGIN SELECT RAISE(ABORT, 'a publication cannot be changed'); END"""
+           BEGIN SELECT RAISE(ABORT, 'a publication cannot be changed'); END""",
+    )
+
+
+@migrations()
+def m015_pupil_sessions_on_the_server(db: Database) -> None:
+    """A pupil's session kept on the server (`school_report.pupil_sessions`): the step shown,
+    for pages rebuilt after a redirect; the report just sent and its code, sealed under the
+    handle; the thread opened. Sessions live minutes: those open at the upgrade end."""
+    _run(
+        db,
+        "DROP TABLE pupil_sessions",
+        """CREATE TABLE pupil_sessions (
+            handle_hash TEXT PRIMARY KEY,
+            school_id INTEGER NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+            step TEXT,
+            sent_report_id INTEGER REFERENCES reports(id) ON DELETE CASCADE,
+            sent_code TEXT,
+            thread_report_id INTEGER REFERENCES reports(id) ON DELETE CASCADE,
+            last_seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX pupil_sessions_last_seen ON pupil_sessions (last_seen_at)",
+        "CREATE INDEX pupil_sessions_sent ON pupil_sessions (sent_report_id)",
+        "CREATE INDEX pupil_sessions_thread ON pupil_sessions (thread_report_id)",
     )

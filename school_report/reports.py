@@ -11,10 +11,11 @@ from school_report import hand_overs, text
 from school_report.audit import record_event
 from school_report.clock import now_iso, utc_now
 from school_report.code_pool import fresh_code
-from school_report.codes import ReturnCode, hash_return_code, parse_return_code
+from school_report.codes import ReturnCode, code_space, hash_return_code, parse_return_code
 from school_report.danger import raise_urgency_for_message
 from school_report.db import transaction
 from school_report.notifications import queue_report_mail
+from school_report.pupil_sessions import keep_sent_code
 from school_report.refused import ReasonRefused
 from school_report.routing import (
     answer_condition,
@@ -34,9 +35,14 @@ MAX_GRADE_CHARS = 10
 # The languages pupils can read their pages and write in (BCP 47 tags, stored with each report).
 LANGUAGES = PUPIL_LANGUAGES
 
+# Each wrong code costs the server an argon2 hash: past this many at a school link in the window,
+# each wrong one waits (cost, not guessing, so a right code still opens at once).
 CODE_FAILURE_WINDOW = timedelta(minutes=15)
 CODE_FAILURES_BEFORE_SLOWING = 10
-CODE_FAILURES_BEFORE_REFUSING = 30
+# Guessing: a school link refuses every code (a right one too) only once its wrong codes of the
+# last day could have hit one of its live codes with the city setting
+# `code_guess_chance_per_day` (default 1e-5; SECURITY.md has the sum).
+CODE_GUESS_WINDOW = timedelta(days=1)
 
 
 class SubmissionError(ReasonRefused):
@@ -101,9 +107,12 @@ def submit_report(
     class_name: str | None = None,
     pupil_name: str | None = None,
     language: str = "ja",
+    pupil_handle: str | None = None,
 ) -> ReturnCode:
     """Store a pupil's report and first message; return the new return code, which exists
-    nowhere else (only its hash is stored). A form sent twice is refused as `already_sent`."""
+    nowhere else (only its hash is stored, and, sealed under the handle, in the pupil's session
+    when one is given, in the same transaction: `pupil_sessions.sent_code`). A form sent twice
+    is refused as `already_sent`."""
     topic, chosen = check_route(db, topic_id, recipient_slug)
     fields = clean_report_fields(body, grade, class_name, pupil_name)
     if language not in LANGUAGES:
@@ -115,7 +124,15 @@ def submit_report(
         code, code_hash = fresh_code(salt)  # hashed ahead, or now: outside the write lock
         try:
             _insert_report(
-                db, school, topic, chosen.slug, fields, language, code_hash, submission_key
+                db,
+                school,
+                topic,
+                chosen.slug,
+                fields,
+                language,
+                code_hash,
+                submission_key,
+                sent=(pupil_handle, code) if pupil_handle else None,
             )
         except sqlite3.IntegrityError as error:
             if "submission_key" in str(error):
@@ -127,7 +144,7 @@ def submit_report(
 
 
 def _insert_report(
-    db, school, topic, recipient_slug, fields, language, code_hash, submission_key
+    db, school, topic, recipient_slug, fields, language, code_hash, submission_key, sent=None
 ) -> None:
     now = now_iso()
     with transaction(db):
@@ -161,18 +178,38 @@ def _insert_report(
         record_event(db, cursor.lastrowid, None, "opened", urgency=topic.urgency)
         raise_urgency_for_message(db, cursor.lastrowid, fields["body"])
         queue_report_mail(db, cursor.lastrowid, "new_report")
+        if sent:  # the pupil's session shows the code again after a crash before the answer
+            keep_sent_code(db, sent[0], cursor.lastrowid, sent[1])
+
+
+def code_guess_budget(live_codes: int, chance_per_day: float) -> int:
+    """The wrong codes a school link takes in a day before it refuses every code: each guess
+    hits one of its `live_codes` with a chance of live_codes / 2^40.9, so this many keep the
+    chance of any hit in a day under `chance_per_day`."""
+    return int(chance_per_day * code_space() / max(live_codes, 1))
+
+
+def school_code_guess_budget(db: Database, school: School) -> int:
+    """`code_guess_budget` for the codes that open a thread at this school now."""
+    (live,) = db.execute("SELECT count(*) FROM reports WHERE school_id = ?", [school.id]).fetchone()
+    return code_guess_budget(live, get_setting(db, "code_guess_chance_per_day"))
+
+
+def _failures_since(db: Database, school: School, window: timedelta) -> int:
+    since = (utc_now() - window).isoformat(timespec="seconds")
+    (failures,) = db.execute(
+        "SELECT count(*) FROM code_failures WHERE school_id = ? AND at > ?", [school.id, since]
+    ).fetchone()
+    return failures
 
 
 def code_attempts_state(db: Database, school: School) -> str:
     """'open', 'slow' or 'refused', by the wrong codes typed on this school's link lately.
     The count is per school link, never per network address: a whole school shares one."""
-    since = (utc_now() - CODE_FAILURE_WINDOW).isoformat(timespec="seconds")
-    (failures,) = db.execute(
-        "SELECT count(*) FROM code_failures WHERE school_id = ? AND at > ?", [school.id, since]
-    ).fetchone()
-    if failures >= CODE_FAILURES_BEFORE_REFUSING:
+    if _failures_since(db, school, CODE_GUESS_WINDOW) >= school_code_guess_budget(db, school):
         return "refused"
-    return "slow" if failures >= CODE_FAILURES_BEFORE_SLOWING else "open"
+    recent = _failures_since(db, school, CODE_FAILURE_WINDOW)
+    return "slow" if recent >= CODE_FAILURES_BEFORE_SLOWING else "open"
 
 
 @dataclass(frozen=True)

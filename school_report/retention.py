@@ -20,7 +20,7 @@ from school_report.admin_log import COMMAND_LINE, Actor, record
 from school_report.clock import utc_now
 from school_report.db import transaction
 from school_report.login_throttle import forget_old_failures
-from school_report.reports import CODE_FAILURE_WINDOW
+from school_report.reports import CODE_GUESS_WINDOW
 from school_report.settings import get_setting
 from school_report.staff import end_timed_out_sessions
 from school_report.statistics import keep_purged_counts
@@ -76,7 +76,7 @@ def _delete(db: Database, table: str, where: str, rows: dict[str, int], seen: se
 
 
 def _forget_expired_traces(db: Database, now: datetime) -> dict[str, int]:
-    cutoff = (now - CODE_FAILURE_WINDOW).isoformat(timespec="seconds")
+    cutoff = (now - CODE_GUESS_WINDOW).isoformat(timespec="seconds")
     traces = {
         "code_failures": db.execute("DELETE FROM code_failures WHERE at <= ?", [cutoff]).rowcount,
         "login_failures": forget_old_failures(db, now),

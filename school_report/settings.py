@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # agree to share, is also put in the centre's queue to protect the child's life or body.
     "urgent_to_centre_out_of_hours": False,
     "base_url": "",
+    # The chance a school link's wrong codes of a day may have of hitting a live code
+    # (school_report.reports.code_guess_budget).
+    "code_guess_chance_per_day": 1e-5,
 }
 # The settings the city settings page shows and edits, besides the centre's hours.
 CITY_SETTINGS = (

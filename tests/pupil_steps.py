@@ -18,12 +18,12 @@ from school_report.clock import utc_now
 from school_report.hand_overs import hand_over
 from school_report.hours import city_zone
 from school_report.reports import (
-    CODE_FAILURES_BEFORE_REFUSING,
     add_staff_reply,
     find_report_by_code,
     pupil_report,
 )
 from school_report.settings import get_setting, set_setting
+from tests.support import CODE_GUESSES, limit_code_guesses
 
 STEPS = (
     "start",
@@ -189,7 +189,8 @@ def walk_pupil_flow(
     look("session_ended")  # in Japanese: the language ended with the session
     choose_language(page, language)
     expect(page.locator("input[name=pending]")).to_have_value("まだ いる？")
-    for _ in range(CODE_FAILURES_BEFORE_REFUSING):
+    limit_code_guesses(city.db, school)
+    for _ in range(CODE_GUESSES):
         find_report_by_code(city.db, school, WRONG_CODE)
     page.locator("input#code").fill(code)
     _press(page, "open")

@@ -11,9 +11,11 @@ from sqlite_utils import Database
 
 from school_report import triage, two_factor
 from school_report.clock import utc_now
+from school_report.codes import code_space
 from school_report.hand_overs import hand_over
 from school_report.reports import Report
 from school_report.schools import School, add_school, issue_entry_link
+from school_report.settings import set_setting
 from school_report.staff import Staff, add_staff
 from school_report.topics import active_topics
 
@@ -178,3 +180,15 @@ def inbox(db: Database, staff: Staff) -> list[Report]:
 def hand_over_with_consent(db: Database, by: Staff, report: Report, to_recipient: str) -> None:
     """Hand a report over on the pupil's consent, as staff do in most cases."""
     hand_over(db, by, report, to_recipient, pupil_consent="agreed", legal_duty=False, reason="同意")
+
+
+# The wrong codes a test's school link takes before it refuses codes (the real budget, sized by
+# `code_guess_chance_per_day`, is thousands a day).
+CODE_GUESSES = 30
+
+
+def limit_code_guesses(db: Database, school: School, budget: int = CODE_GUESSES) -> None:
+    """Set the city's guess chance so that this school's link refuses every code after `budget`
+    wrong ones today (with the reports it has now)."""
+    (live,) = db.execute("SELECT count(*) FROM reports WHERE school_id = ?", [school.id]).fetchone()
+    set_setting(db, "code_guess_chance_per_day", (budget + 0.5) * max(live, 1) / code_space())

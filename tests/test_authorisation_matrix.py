@@ -370,7 +370,8 @@ def _cells(db) -> list:
     tables = [
         row[0]
         for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        if row[0] not in ("staff_sessions", "login_failures", "code_failures")
+        # Sessions and throttling counts are traces of a visit, not what a refusal may change.
+        if row[0] not in ("staff_sessions", "login_failures", "code_failures", "pupil_sessions")
     ]
     return [(t, sorted(db.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr)) for t in tables]
 

@@ -290,7 +290,7 @@ def test_purge_deletes_expired_closed_cases_with_their_records_and_keeps_the_res
 def test_purge_forgets_old_wrong_codes_failed_logins_and_ended_sessions(db):
     school = add_school(db, "かわ小学校", "elementary")
     nurse = add_staff(db, "nurse-kawa", PASSWORD, "nurse", school)
-    for at in (ago(days=2), ago(minutes=20), ago(minutes=1)):
+    for at in (ago(days=2), ago(hours=25), ago(minutes=1)):  # wrong codes count for a day
         db.execute("INSERT INTO code_failures (school_id, at) VALUES (?, ?)", [school.id, at])
         db.execute("INSERT INTO login_failures (login_hash, at) VALUES ('x', ?)", [at])
     for n, (created, seen) in enumerate(

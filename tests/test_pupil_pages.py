@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from school_report.clock import utc_now
 from school_report.codes import parse_return_code
 from school_report.reports import (
-    CODE_FAILURES_BEFORE_REFUSING,
     add_pupil_message,
     add_staff_reply,
     find_report_by_code,
@@ -17,7 +16,13 @@ from school_report.reports import (
 )
 from tests.conftest import new_page
 from tests.pupil_steps import SHOWN_AT, STEPS
-from tests.support import return_code_in, send_report, topic_id
+from tests.support import (
+    CODE_GUESSES,
+    limit_code_guesses,
+    return_code_in,
+    send_report,
+    topic_id,
+)
 from web import pupil, templating
 from web.templating import TEMPLATES
 
@@ -70,7 +75,8 @@ def test_what_a_pupil_wrote_when_the_session_ended_is_sent_after_the_code(client
 def test_too_many_wrong_codes_at_a_school_are_refused_for_a_while(client, city):
     school, token = city.school()
     code = return_code_in(send_report(client, token, city.db).text)
-    for _ in range(CODE_FAILURES_BEFORE_REFUSING):
+    limit_code_guesses(city.db, school)
+    for _ in range(CODE_GUESSES):
         find_report_by_code(city.db, school, "いぬ 00 いぬ 00 いぬ 00")
     refused = client.post(f"/p/{token}", data={"step": "open", "code": code})
     assert "しばらく つかえません" in refused.text

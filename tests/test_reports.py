@@ -3,7 +3,6 @@
 import pytest
 
 from school_report.reports import (
-    CODE_FAILURES_BEFORE_REFUSING,
     CODE_FAILURES_BEFORE_SLOWING,
     SubmissionError,
     add_pupil_message,
@@ -17,6 +16,7 @@ from school_report.reports import (
 from school_report.schools import add_school
 from school_report.staff import add_staff
 from school_report.topics import active_topics
+from tests.support import CODE_GUESSES, limit_code_guesses
 
 
 @pytest.fixture
@@ -112,7 +112,8 @@ def test_a_reply_starts_work_and_a_new_pupil_message_marks_the_report_unread(db,
 
 def test_wrong_codes_at_one_school_slow_it_down_then_refuse(db, school):
     other = add_school(db, "きた中学校", "junior_high")
-    for attempt in range(CODE_FAILURES_BEFORE_REFUSING):
+    limit_code_guesses(db, school)
+    for attempt in range(CODE_GUESSES):
         if attempt == CODE_FAILURES_BEFORE_SLOWING:
             assert code_attempts_state(db, school) == "slow"
         find_report_by_code(db, school, "いぬ 00 いぬ 00 いぬ 00")

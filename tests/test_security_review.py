@@ -9,20 +9,32 @@ import select
 import socket
 import stat
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx2 as httpx
 import openpyxl
 import pytest
+from starlette.testclient import TestClient
 
 from school_admin import cli
+from school_report import reports
+from school_report.clock import utc_now
+from school_report.codes import code_space
 from school_report.db import connect
 from school_report.migrations import migrate
+from school_report.reports import (
+    code_attempts_state,
+    code_guess_budget,
+    submit_report,
+    try_return_code,
+)
+from school_report.schools import add_school
 from school_report.staff import staff_account, staff_accounts
 from school_report.statistics import Table
 from school_report.statistics_export import to_csv, to_xlsx
 from tests.conftest import _stop, start_server
-from tests.support import log_in
+from tests.support import limit_code_guesses, log_in, return_code_in, send_report, topic_id
 
 # Finding 2: a school administrator could make themselves a report reader. Who may give which
 # role, as the review's table: (actor, the account's role now or None for a new one, the role
@@ -231,3 +243,77 @@ def test_clients_that_drop_their_post_part_way_cost_one_short_line_each_at_most(
     lines = [line for line in log.splitlines() if "client left" in line]
     assert 1 <= len(lines) <= 10, log[-2000:]
     assert token not in log
+
+
+# Finding 5: a copy of the pupil cookie taken before quick exit still opened the thread.
+def test_a_copy_of_the_pupil_cookie_opens_nothing_after_quick_exit(client, city):
+    _, token = city.school()
+    code = return_code_in(send_report(client, token, city.db, body="はじめ").text)
+    opened = client.post(f"/p/{token}", data={"step": "open", "code": code})
+    assert "はじめ" in opened.text
+    copy = dict(client.cookies)
+    client.get("/exit")
+    with TestClient(client.app, headers={"origin": "http://testserver"}) as classmate:
+        classmate.cookies.update(copy)
+        assert "はじめ" not in classmate.get(f"/p/{token}?again").text
+        wrote = classmate.post(f"/p/{token}", data={"step": "write", "body": "にせもの"})
+        assert "にせもの" not in wrote.text.split('name="pending"')[0]
+    (messages,) = city.db.execute("SELECT count(*) FROM messages").fetchone()
+    assert messages == 1
+
+
+# Finding 7: after a crash between storing a report and answering, sending the same form again
+# answered "already sent" with no code, so the pupil wrote it all again.
+def test_the_same_form_sent_again_shows_the_same_code_to_the_same_session_only(client, city):
+    _, token = city.school()
+    first = return_code_in(send_report(client, token, city.db, key="lost-answer").text)
+    again = send_report(client, token, city.db, key="lost-answer")
+    assert return_code_in(again.text) == first
+    with TestClient(client.app, headers={"origin": "http://testserver"}) as other_tablet:
+        elsewhere = send_report(other_tablet, token, city.db, key="lost-answer")
+        assert 'class="code-group"' not in elsewhere.text
+        assert "もう おくってあります" in elsewhere.text
+    (reports,) = city.db.execute("SELECT count(*) FROM reports").fetchone()
+    assert reports == 1
+
+
+# Finding 4: 30 wrong codes in 15 minutes refused every code of a school, right ones too, so
+# two requests a minute kept its pupils from reading their replies.
+def test_the_guess_budget_is_sized_from_the_code_space_and_the_live_codes():
+    assert code_space() == (128 * 100) ** 3  # 2^40.9
+    # A school with 1,000 live codes: 20,971 wrong codes a day keep the chance of any hit
+    # under 1 in 100,000 a day (SECURITY.md).
+    assert code_guess_budget(1000, 1e-5) == 20_971
+    assert 20_971 * 1000 / code_space() <= 1e-5 < 20_972 * 1000 / code_space()
+    assert code_guess_budget(0, 1e-5) == code_guess_budget(1, 1e-5) == 20_971_520
+
+
+def test_a_right_code_still_opens_after_many_wrong_ones_that_only_cost(db):
+    school = add_school(db, "みなみ小学校", "elementary")
+    code = submit_report(db, school, topic_id(db, "friends"), "nurse", "x", submission_key="k")
+    for n in range(40):  # more than the old refusal (30 in 15 minutes)
+        assert try_return_code(db, school, f"いぬ {n:02d} いぬ 00 いぬ 00").report_id is None
+    assert code_attempts_state(db, school) == "slow"  # each wrong one waits: cost
+    assert try_return_code(db, school, code.display("ja")).report_id is not None
+
+
+def test_past_the_guess_budget_every_code_is_refused_until_a_day_has_passed(db, monkeypatch):
+    school = add_school(db, "ひがし小学校", "elementary")
+    code = submit_report(db, school, topic_id(db, "friends"), "nurse", "x", submission_key="k")
+    limit_code_guesses(db, school, budget=12)
+    for n in range(12):
+        try_return_code(db, school, f"いぬ {n:02d} いぬ 00 いぬ 00")
+    assert try_return_code(db, school, code.display("ja")).attempts == "refused"
+    tomorrow = utc_now() + timedelta(days=1, seconds=1)
+    monkeypatch.setattr(reports, "utc_now", lambda: tomorrow)
+    assert try_return_code(db, school, code.display("ja")).report_id is not None
+
+
+def test_the_words_are_forgotten_once_the_pupil_moves_on_from_them(client, city):
+    _, token = city.school()
+    client.headers["hx-request"] = "true"
+    sent = send_report(client, token, city.db, key="moved-on")
+    assert return_code_in(sent.text)
+    client.post(f"/p/{token}", data={"step": "start"})
+    shown = client.post(f"/p/{token}", data={"step": "sent", "here": "sent", "language": "en"})
+    assert 'class="code-group"' not in shown.text

@@ -1,5 +1,11 @@
 """The pupil's pages. The whole flow lives at one address, the school's entry link: each step
-is posted there and swapped in, so a tablet's history shows one neutral entry and no topic."""
+is posted there and swapped in, so a tablet's history shows one neutral entry and no topic.
+
+A form posted without htmx (no JavaScript, or the language and reading buttons, which reload
+the whole page) is answered with a redirect to the same address, and the step is rebuilt from
+the pupil's session on the server (Post/Redirect/Get): the browser's history then holds no
+posted form at all, so Back, reload or "resubmit" after quick exit brings nothing back, and no
+return code is ever in a form body the history keeps."""
 
 import asyncio
 import secrets
@@ -15,9 +21,18 @@ from starlette.routing import Route
 
 from school_report import duty_of_care, hand_overs, reports
 from school_report.clock import utc_now
-from school_report.codes import ReturnCode, parse_return_code
+from school_report.codes import ReturnCode
 from school_report.hours import centre_is_open, next_centre_opening
-from school_report.pupil_sessions import open_pupil_session, pupil_session_report
+from school_report.pupil_sessions import (
+    end_pupil_session,
+    keep_step,
+    kept_step,
+    live_pupil_session,
+    open_thread_for,
+    pupil_session_report,
+    sent_code,
+    sent_report,
+)
 from school_report.routing import RouteRefused, centre_answers, check_route, recipient_choices
 from school_report.schools import School, school_for_entry_token
 from school_report.topics import active_topic, active_topics, pupil_messaging
@@ -78,44 +93,83 @@ async def _page(
     return response
 
 
+# The query of the address a posted step redirects to: show the session's step, not the start.
+AGAIN_QUERY = "again"
+
+
 async def entry(request: Request) -> Response:
+    """The start; after a posted step (and on reloading it, or Back to it), the step the
+    pupil's session is on, while it lasts: after quick exit or idle, the start."""
     school = await _school(request)
     state = _pupil_state(request, school)
-    return await _page(request, school, state, "start", {})
+    wanted = AGAIN_QUERY in request.query_params
+    kept = wanted and await call_domain(request, kept_step, state.handle)
+    if not kept:
+        return await _page(request, school, state, "start", {})
+    again = AGAIN.get(kept["name"], show_start)
+    name, context = await again(request, school, state, FormData(kept["form"]))
+    return await _page(request, school, state, name, {**context, **kept["shown"]})
 
 
 async def step(request: Request) -> Response:
     school = await _school(request)
     form = await read_form(request)
     state = _pupil_state(request, school)
-    if one(form, "step") == "still_here":
-        return await _still_here(request, state)
     # The header's language and reading buttons send the step's own form (see pupil/_form.html).
     is_switch = "language" in form or "reading" in form
     handler = switch if is_switch else STEPS.get(one(form, "step"))
-    if handler is None or one(form, HONEYPOT):
+    if (handler is None and one(form, "step") != "still_here") or one(form, HONEYPOT):
         raise HTTPException(400, "bad_form")
+    state.handle = await call_domain(request, live_pupil_session, state.handle, school.id)
+    if one(form, "step") == "still_here":
+        return _still_here(request, state)
+    status = 200
     try:
         name, context = await handler(request, school, state, form)
     except reports.SubmissionError as error:
-        name, context = await _redo(request, school, form, error.reason)
-        return await _page(request, school, state, name, context, status=400)
-    return await _page(request, school, state, name, context)
+        name, context = await _redo(request, school, state, form, error.reason)
+        status = 400
+    kept = _step_to_keep(name, form, context)
+    await call_domain(request, keep_step, state.handle, kept, shows_code=name == "sent")
+    if not is_htmx(request):
+        response = RedirectResponse(f"{request.url.path}?{AGAIN_QUERY}", status_code=303)
+        write_pupil_state(request, response, state)
+        return response
+    return await _page(request, school, state, name, context, status)
 
 
-async def _still_here(request: Request, state: PupilState) -> Response:
+def _still_here(request: Request, state: PupilState) -> Response:
     """The pupil is still here (pupil.js tells, as they type, scroll or answer "still using
-    it?"): the idle clocks of their cookie and of their thread's handle restart."""
-    await _opened_report(request, state)
+    it?"): the idle clocks of their cookie and of their session's handle restart."""
     response = Response(status_code=204)
     write_pupil_state(request, response, state)
     return response
 
 
-async def _redo(request: Request, school: School, form: FormData, reason: str):
+# The fields a step is shown again from (`AGAIN`), kept in the session; never a return code.
+KEPT_FIELDS = ("topic", "recipient", "grade", "class_name", "pupil_name", "submission_key")
+KEPT_WORDS = ("body", "pending", "keep_from_school")
+SHOWN_AGAIN = ("error", "written", "pending")
+
+
+def _step_to_keep(name: str, form: FormData, context: dict[str, Any]) -> dict[str, Any]:
+    """The step just shown, as the session keeps it: its name, the fields that show it again
+    and what it said (an error, "sent"); what the pupil is writing only until it is sent."""
+    fields = KEPT_FIELDS + (() if context.get("written") or name == "sent" else KEPT_WORDS)
+    kept = {field: one(form, field) for field in fields if one(form, field)}
+    shown = {key: context[key] for key in SHOWN_AGAIN if context.get(key)}
+    return {"name": name, "form": kept, "shown": shown}
+
+
+async def _redo(request: Request, school: School, state: PupilState, form: FormData, reason: str):
     """The step to show again, with the pupil's words kept, when what they sent was refused."""
+    if one(form, "step") == "send" and reason == "already_sent":
+        code = await call_domain(request, sent_code, state.handle, one(form, "submission_key"))
+        if code:  # sent, but the answer was lost (a crash, a dropped line): the same words
+            topic, recipient = await _route(request, form)
+            return "sent", _sent_context(code, state, topic, recipient)
     if one(form, "step") == "write":
-        report_id = await _opened_report(request, read_pupil_state(request))
+        report_id = await _opened_report(request, state)
         name, context = await _thread_context(request, report_id)
         return name, {**context, "error": reason, "draft": one(form, "body")}
     if one(form, "step") in {"message", "send"}:
@@ -214,62 +268,60 @@ async def send_report(request, school, state, form):
         class_name=one(form, "class_name"),
         pupil_name=one(form, "pupil_name"),
         language=state.language,
+        pupil_handle=state.handle,
     )
     report_id = await call_domain(
         request, duty_of_care.report_by_submission_key, one(form, "submission_key")
     )
     care = await call_domain(request, duty_of_care.after_pupil_wrote, report_id)
-    return "sent", _sent_context(state, code, topic, recipient, care, form)
+    return "sent", _sent_context(code, state, topic, recipient, care)
 
 
-def _sent_context(state, code, topic, recipient, care, form, **more) -> dict[str, Any]:
-    return {
-        "code": code.words(state.language),
-        "recipient": recipient,
-        "topic": topic,
-        "care": care,
-        "submission_key": one(form, "submission_key"),
-        **more,
-    }
+def _sent_context(
+    code: ReturnCode, state: PupilState, topic, recipient, care=None, **more
+) -> dict[str, Any]:
+    words = code.words(state.language)
+    return {"code": words, "recipient": recipient, "topic": topic, "care": care, **more}
 
 
 async def show_sent(request, school, state, form):
-    """The secret words again after a language switch, in the new language's words."""
-    topic, recipient = await _route(request, form)
-    code = parse_return_code(one(form, "code") or "")
+    """The secret words again (a language switch, a reload), in the language's words: only to
+    the session that sent the report, from the server, never from a form."""
+    code = await call_domain(request, sent_code, state.handle)
     if code is None:
-        raise HTTPException(400, "bad_form")
-    report_id = await call_domain(
-        request, duty_of_care.report_by_submission_key, one(form, "submission_key")
-    )
+        return await show_start(request, school, state, form)
+    topic, recipient = await _route(request, form)
+    return "sent", _sent_context(code, state, topic, recipient, await _care_of_sent(request, state))
+
+
+async def _care_of_sent(request: Request, state: PupilState):
+    report_id = await call_domain(request, sent_report, state.handle)
     report = report_id and await call_domain(request, reports.pupil_report, report_id)
-    care = report and await call_domain(request, duty_of_care.care_for, report)
-    return "sent", _sent_context(state, code, topic, recipient, care, form)
+    return report and await call_domain(request, duty_of_care.care_for, report)
 
 
 async def tell_centre(request, school, state, form):
-    """The pupil's one tap: tell the centre too. From the sent page the secret words on it
-    prove whose report it is; from the thread, the pupil's open session does."""
-    if one(form, "code"):
-        tried = await call_domain(request, reports.try_return_code, school, one(form, "code"))
-        report_id = tried.report_id
-    else:
-        report_id = await _opened_report(request, state)
+    """The pupil's one tap: tell the centre too, of the report this session has just sent (on
+    the sent page) or of the thread its code opened. The session proves whose report it is."""
+    from_sent = one(form, "here") == "sent"
+    handle = state.handle
+    report_id = await call_domain(
+        request, sent_report if from_sent else pupil_session_report, handle
+    )
     if report_id is None:
         return "enter_code", {"error": "session_ended"}
     await call_domain(request, duty_of_care.pupil_tells_centre, report_id)
-    if not one(form, "code"):
+    if not from_sent:
         name, context = await _thread_context(request, report_id)
         return name, {**context, "centre_told_now": True}
     topic, recipient = await _route(request, form)
-    code = parse_return_code(one(form, "code"))
-    report = await call_domain(request, reports.pupil_report, report_id)
-    care = await call_domain(request, duty_of_care.care_for, report)
-    return "sent", _sent_context(state, code, topic, recipient, care, form, centre_told_now=True)
+    code = await call_domain(request, sent_code, handle)
+    care = await _care_of_sent(request, state)
+    return "sent", _sent_context(code, state, topic, recipient, care, centre_told_now=True)
 
 
 async def show_code_form(request, school, state, form):
-    return "enter_code", {"pending": one(form, "pending"), "typed_code": one(form, "code")}
+    return "enter_code", {"pending": one(form, "pending")}
 
 
 async def open_thread(request, school, state, form):
@@ -284,7 +336,7 @@ async def open_thread(request, school, state, form):
             "pending": one(form, "pending"),
             "typed_code": one(form, "code"),
         }
-    state.thread = await call_domain(request, open_pupil_session, tried.report_id)
+    await call_domain(request, open_thread_for, state.handle, tried.report_id)
     if one(form, "pending"):
         # What the pupil wrote before their session ran out is sent now, not lost.
         return await write_message(request, school, state, form, one(form, "pending"))
@@ -293,7 +345,7 @@ async def open_thread(request, school, state, form):
 
 async def _opened_report(request: Request, state: PupilState) -> int | None:
     """The report whose thread the pupil's code opened, while their session lasts."""
-    return await call_domain(request, pupil_session_report, state.thread)
+    return await call_domain(request, pupil_session_report, state.handle)
 
 
 async def _thread_context(request: Request, report_id: int | None):
@@ -365,8 +417,10 @@ AGAIN: dict[str, Step] = {
 
 
 async def quick_exit(request: Request) -> Response:
-    """End the pupil's session and land on a neutral page (pupil.js replaces the history
-    entry, so Back does not bring the thread back)."""
+    """End the pupil's session, on the server too (a copy of the cookie opens nothing after),
+    and land on a neutral page. Every page in the tablet's history is a GET of the entry link
+    rebuilt from that session, so Back shows the start (pupil.js also replaces the entry)."""
+    await call_domain(request, end_pupil_session, read_pupil_state(request).handle)
     response = RedirectResponse("/", status_code=303)
     forget_pupil(response)
     return response

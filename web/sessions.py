@@ -4,11 +4,13 @@
   it at any time (logout, disabling an account, idle and absolute timeouts).
 - login pending: between a right password and the second-factor code, a signed cookie naming
   the staff member, valid for 5 minutes; no session exists until the code is typed.
-- pupil: a signed, timestamped cookie with the pupil's language and, after they typed their
-  return code, an opaque handle for the thread they may read (`school_report.pupil_sessions`
-  knows which report it opens; the cookie never names it, so a teacher holding the tablet who
-  decodes the cookie learns nothing). Cookie and handle die after 3 minutes idle (Max-Age too,
-  so the browser drops it as well), and quick exit deletes the cookie.
+- pupil: a signed, timestamped cookie holding exactly the pupil's language, reading level and
+  school (its id), and the random handle of their session on the server
+  (`school_report.pupil_sessions` knows the step, the report sent and the thread opened; the
+  cookie names none of them, so a teacher holding the tablet who decodes it learns nothing
+  more than the language). Cookie and session die after 3 minutes idle (Max-Age too, so the
+  browser drops it as well); quick exit ends the session on the server and deletes the cookie,
+  so a copy taken before opens nothing. Its path is `/`, so that `/exit` receives it.
 - pre-session: before logging in, a random key (not signed: it names nobody) that the tokens of
   the login, code and language forms are bound to (`web.staff.render_pre_session`).
 """
@@ -33,8 +35,8 @@ class PupilState:
     language: str = "ja"
     # The reading level the pupil chose (web.i18n.READINGS); None keeps their school's.
     reading: str | None = None
-    # The handle of the thread their code opened (`school_report.pupil_sessions`).
-    thread: str | None = None
+    # The handle of their session on the server (`school_report.pupil_sessions`).
+    handle: str | None = None
     school_id: int | None = None
 
 
@@ -93,11 +95,12 @@ def read_pupil_state(request: Request) -> PupilState:
 def write_pupil_state(request: Request, response: Response, state: PupilState) -> None:
     """Sign the state afresh, which also restarts its idle clock."""
     value = _serializer(request, "pupil").dumps(asdict(state))
-    _set_cookie(request, response, PUPIL_COOKIE, value, "/p/", max_age=PUPIL_IDLE_SECONDS)
+    _set_cookie(request, response, PUPIL_COOKIE, value, "/", max_age=PUPIL_IDLE_SECONDS)
 
 
 def forget_pupil(response: Response) -> None:
-    response.delete_cookie(PUPIL_COOKIE, path="/p/")
+    response.delete_cookie(PUPIL_COOKIE, path="/")
+    response.delete_cookie(PUPIL_COOKIE, path="/p/")  # where versions before 15 set it
 
 
 LOGIN_COOKIE = "staff_login"
