@@ -7,19 +7,41 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlite_utils import Database
 from starlette.testclient import TestClient
 
+from school_report import codes
+from school_report.cores import cores_per_process
 from school_report.db import connect
 from school_report.migrations import migrate
 from tests.support import CHROMIUM, SECRET, City
 from web.app import create_app
 from web.config import Settings
+
+# Hypothesis's deadline and its "too slow" health check time each example on the wall clock: on
+# a machine busy with other work the same example takes several times longer, and the property
+# test fails though nothing is wrong. The properties are about results, never about speed.
+hypothesis_settings.register_profile(
+    "school-report", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("school-report")
+
+
+def _fresh_argon2_threads() -> None:
+    """`make mutants` runs each mutant in a fork of the test process: the argon2 threads do not
+    survive a fork, and a pool that believes it still has them waits for ever."""
+    codes._HASHERS = ThreadPoolExecutor(cores_per_process(), thread_name_prefix="argon2")
+
+
+os.register_at_fork(after_in_child=_fresh_argon2_threads)
 
 
 @pytest.fixture
@@ -118,8 +140,14 @@ def serve_with(tmp_path_factory):
         _stop(server)
 
 
+# How long a browser step or a server start may take before the test fails. Generous: these are
+# waits until something is true, so a passing test never waits them out, and on a machine busy
+# with other work (a full suite on 2 cores, other jobs) a page can take seconds.
+PATIENCE_SECONDS = 30
+
+
 def _wait_until_healthy(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 2 * PATIENCE_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError("the server exited at start")
@@ -134,8 +162,9 @@ def _wait_until_healthy(url: str, server: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=PATIENCE_SECONDS * 1000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -155,7 +184,7 @@ def chromium():
 
 def new_page(chromium, width: int = 1024, height: int = 768, locale: str = "ja-JP"):
     context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(PATIENCE_SECONDS * 1000)
     return context.new_page()
 
 

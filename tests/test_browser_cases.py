@@ -21,6 +21,16 @@ def open_report(desk, url, report_id):
     expect(desk.locator("#case-work")).to_be_visible()
 
 
+def act_on_case(desk, button: str) -> None:
+    """Click a case form's button and wait until the server's answer has replaced the case
+    work area. Without the wait, a check that is already true (a field still holding what was
+    typed) passes before the answer arrives, and the late swap then wipes what is typed next:
+    on a busy machine, the note was posted empty."""
+    desk.locator("#case-work").evaluate("area => area.dataset.answered = 'not yet'")
+    desk.get_by_role("button", name=button).click()
+    expect(desk.locator("#case-work")).not_to_have_attribute("data-answered", "not yet")
+
+
 def newest_report(city) -> int:
     return city.db.execute("SELECT max(id) FROM reports").fetchone()[0]
 
@@ -75,29 +85,29 @@ def test_staff_assign_note_move_close_with_an_outcome_and_reopen_a_case(
     log_in(page, url, counsellor)
     open_report(page, url, report_id)
 
-    page.get_by_role("button", name="自分の担当にする").click()
+    act_on_case(page, "自分の担当にする")
     expect(page.locator("#assignee-now")).to_have_text(counsellor.display_name)
     page.locator("#headline").fill("弟の世話で不登校気味、母は夜勤")
-    page.get_by_role("button", name="見出しを保存").click()
+    act_on_case(page, "見出しを保存")
     expect(page.locator("#headline")).to_have_value("弟の世話で不登校気味、母は夜勤")
     page.get_by_label("新しい内部メモ").fill("ヤングケアラーの可能性。学校に確認する。")
-    page.get_by_role("button", name="メモを追加").click()
+    act_on_case(page, "メモを追加")
     expect(page.locator(".notes")).to_contain_text("ヤングケアラーの可能性")
 
     page.get_by_label("新しい状況").select_option("coordinating")
-    page.get_by_role("button", name="状況を変更").click()
+    act_on_case(page, "状況を変更")
     expect(page.locator("#status-now")).to_have_text("調整中")
     # Closing without an outcome is refused kindly, and nothing changes.
     page.get_by_label("新しい状況").select_option("closed")
-    page.get_by_role("button", name="状況を変更").click()
+    act_on_case(page, "状況を変更")
     expect(page.locator("#case-error")).to_contain_text("結果を選んでください")
     expect(page.locator("#status-now")).to_have_text("調整中")
     page.get_by_label("新しい状況").select_option("closed")
     page.get_by_label("終結の結果（終結するとき）").select_option("referred")
-    page.get_by_role("button", name="状況を変更").click()
+    act_on_case(page, "状況を変更")
     expect(page.locator("#status-now")).to_have_text("終結")
     expect(page.locator(".case-panel")).to_contain_text("他機関につないだ")
-    page.get_by_role("button", name="ケースを再開する").click()
+    act_on_case(page, "ケースを再開する")
     expect(page.locator("#status-now")).to_have_text("対応中")
 
     page.locator(".audit summary").click()

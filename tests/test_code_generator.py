@@ -11,8 +11,10 @@ import pytest
 from school_report.codes import (
     GROUPS,
     NUMBERS,
+    ReturnCode,
     code_words,
     entropy_bits,
+    hash_return_code,
     new_return_code,
     parse_return_code,
 )
@@ -74,3 +76,30 @@ def test_the_groups_of_a_code_are_drawn_independently(made):
 def test_every_code_made_reads_back_as_shown_in_every_language(made, language):
     for code in made[:500]:
         assert parse_return_code(code.display(language)) == code
+
+
+# What a pupil is shown, and what the database keeps (found by `make mutants`).
+
+KNOWN_CODE = ReturnCode(((0, 7), (64, 42), (127, 99)))
+KNOWN_SALT = "00" * 16
+# The code's hash as this installation's first version made it: a change to the canonical form
+# or to argon2's parameters would strand every pupil holding a code, so it must be deliberate.
+KNOWN_HASH = "a84dd4a408fee00a3d4f8bc22ffc7819c65fe8d429a3ddaa50e80895df8e1e72"
+
+
+def test_a_code_hashes_as_it_did_when_pupils_were_given_theirs():
+    assert KNOWN_CODE.canonical() == "0:07/64:42/127:99"
+    assert hash_return_code(KNOWN_CODE, KNOWN_SALT) == KNOWN_HASH
+
+
+@pytest.mark.parametrize("language", sorted({lang for word in code_words() for lang in word}))
+def test_a_code_is_shown_in_the_words_of_the_pupils_language(language):
+    names = [code_words()[word][language] for word, _ in KNOWN_CODE.groups]
+    assert KNOWN_CODE.words(language) == list(zip(names, ["07", "42", "99"], strict=True))
+    assert KNOWN_CODE.display(language) == "・".join(
+        f"{name} {number}" for name, number in zip(names, ["07", "42", "99"], strict=True)
+    )
+
+
+def test_a_language_without_names_shows_the_japanese_words():
+    assert KNOWN_CODE.words("ko") == KNOWN_CODE.words("ja")
