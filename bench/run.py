@@ -306,14 +306,15 @@ def class_sends(url: str, form: dict[str, str], offsets: list[float]) -> Load:
     )
 
 
-def class_figure(name: str, project: Load, baseline: Load) -> Figure:
+def class_figure(name: str, project: Load, baseline: Load, limit_ms: int = 1000) -> Figure:
     progress(f"{name}: {project.describe()} / {baseline.describe()}")
 
     def describe(load: Load) -> str:
         return f"{load.requests - load.failed}/{load.requests} sent, p99 {load.p99_ms:,.0f} ms"
 
-    met = project.ok and project.p99_ms < 1000
-    return Figure(name, "all succeed, p99 < 1 s", describe(project), describe(baseline), met)
+    met = project.ok and project.p99_ms < limit_ms
+    target = f"all succeed, p99 < {limit_ms:,} ms"
+    return Figure(name, target, describe(project), describe(baseline), met)
 
 
 def page_weight(url: str) -> dict:
@@ -379,7 +380,8 @@ def pupil_figures(home: Path, secret: str, city: GeneratedCity, seconds: int) ->
         measured = [class_sends(u, form, spread) for u in urls]
         figures.append(class_figure("a 30-pupil class sending within 10 s", *measured))
         measured = [class_sends(u, form, [0.0] * CLASS_SIZE) for u in urls]
-        figures.append(class_figure("the same class sending all at once", *measured))
+        # Codes come from each process's pool, hashed ahead (school_report/code_pool.py).
+        figures.append(class_figure("the same class sending all at once", *measured, 300))
         measured = [warm_and_measure(u, 20, seconds, forms=opens) for u in urls]
         figures.append(
             ratio_figure("pupil thread view with the return code, 20 concurrent", *measured)
