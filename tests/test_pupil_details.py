@@ -65,3 +65,26 @@ def test_close_now_keeps_its_edge_in_forced_colours_mode(live_server, page):
     )
     style, width, colour = edge
     assert style == "solid" and width >= 2 and colour not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+# Characters that only an emoji font draws (a device without one shows an empty box), and the
+# pictures that did not load.
+NEEDS_AN_EMOJI_FONT = """() => [...document.querySelectorAll("body *")]
+  .filter(el => el.checkVisibility())
+  .flatMap(el => [...el.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)
+    .filter(n => /\\p{Extended_Pictographic}/u.test(n.nodeValue))
+    .map(n => `${el.tagName}.${el.className}: ${n.nodeValue.trim()}`))"""
+UNDRAWN = """() => [...document.querySelectorAll("img")]
+  .filter(img => !img.complete || img.naturalWidth === 0).map(img => img.src)"""
+
+
+def test_the_topic_tiles_and_the_header_need_no_emoji_font(live_server, page):
+    _, token = live_server.city.school()
+    page.goto(f"{live_server.url}/p/{token}")
+    page.get_by_role("button", name="はなしてみる").click()
+    expect(page.locator(".tile")).to_have_count(13)
+    page.wait_for_load_state("load")
+    assert page.evaluate(NEEDS_AN_EMOJI_FONT) == []
+    assert page.evaluate(UNDRAWN) == []
+    assert page.locator(".tile .icon img").count() == 13
+    expect(page.get_by_role("button", name="いじめ")).to_be_visible()  # the name is the words

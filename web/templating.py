@@ -15,6 +15,7 @@ from school_report.clock import utc_now
 from school_report.written_in import written_in
 from web import i18n, when
 from web.names import name_of
+from web.pictures import picture_file
 
 TEMPLATES = Path(__file__).parent / "templates"
 # An installed wheel carries the static files inside this package (setup.py puts them there);
@@ -31,6 +32,12 @@ def static_url(name: str) -> str:
     """The URL of a static file with its content hash, so it can be cached for a year."""
     digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
     return f"/static/{name}?v={digest}"
+
+
+def _picture_url(icon: str) -> str | None:
+    """The drawn picture for an emoji (web.pictures), or None to show the emoji itself."""
+    name = picture_file(icon)
+    return static_url(name) if name else None
 
 
 def _as_datetime(value: str | datetime) -> datetime:
@@ -65,6 +72,7 @@ def create_environment(zone: ZoneInfo) -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["static_url"] = static_url
+    env.globals["picture_url"] = _picture_url
     env.globals["name_of"] = name_of
     env.globals["ruby"] = lambda text: i18n.with_ruby(text, i18n.current_reading.get())
     # Staff switch between Japanese and English; pupils between every pupil language.
