@@ -135,6 +135,7 @@ class _Rule:
     regex: re.Pattern[str]
     needs: tuple[_Need, ...]
     first: _Need | None  # the first token, when it cannot be left out
+    together: tuple[re.Pattern[str], ...] = ()  # or: each of these somewhere in one sentence
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,9 @@ class _Rules:
             for index in sorted(_candidates(reading).get(id(self), ())):
                 rule = self.rules[index]
                 if not all(need.met(reading) for need in rule.needs[1:]):
+                    continue
+                if rule.together:
+                    found.extend(_together(rule.together, reading))
                     continue
                 if rule.first is None:
                     found.extend(match.span() for match in rule.regex.finditer(reading.folded))
@@ -349,9 +353,12 @@ def _pattern(pattern: str, words: dict[str, str], chars: bool) -> str:
     return r"(?<!\w)" + "".join(parts) + r"(?!\w)"
 
 
-def _rules(patterns: list[str], words: dict[str, str], chars: bool) -> _Rules:
+def _rules(patterns: list[str | list[str]], words: dict[str, str], chars: bool) -> _Rules:
     rules = []
     for pattern in patterns:
+        if isinstance(pattern, list):
+            rules.append(_together_rule(pattern, words, chars))
+            continue
         tokens = pattern.split()
         needs = {
             token: _need(token, words, chars)
@@ -366,6 +373,23 @@ def _rules(patterns: list[str], words: dict[str, str], chars: bool) -> _Rules:
             )
         )
     return _Rules(tuple(rules))
+
+
+def _together_rule(tokens: list[str], words: dict[str, str], chars: bool) -> _Rule:
+    """A list in a pattern file: each of its tokens somewhere in one sentence, in any order
+    ("bridge" and "jump", "alone" and "home" and "every night")."""
+    regexes = tuple(re.compile(_pattern(token, words, chars)) for token in tokens)
+    needs = tuple(_need(token, words, chars) for token in tokens)
+    return _Rule(regexes[0], needs, None, regexes)
+
+
+def _together(regexes: tuple[re.Pattern[str], ...], reading: _Reading) -> list[tuple[int, int]]:
+    found = []
+    for sentence in _clauses(reading, sentences=True):
+        spans = [regex.search(reading.folded, *sentence) for regex in regexes]
+        if all(spans):
+            found.append((min(m.start() for m in spans), max(m.end() for m in spans)))
+    return found
 
 
 @cache
