@@ -11,19 +11,21 @@ public suicide-prevention and child-protection material (the file's `sources`):
      "contexts": {"game": {"families": ["suicide", ...], "words": ["minecraft", ...],
                            "unless": ["for real"]}, ...}}
 
-A pattern is a row of tokens over the normalised message (see `_fold`):
+A pattern is a row of tokens over the folded message (see `_read`):
 - `a|b|c` is a choice of words; `kill*` is a word beginning with kill (kills, killed, killing);
 - `x?` makes the token optional; `@parent` is any word of the `words` class `parent` (a class
   word may hold `_` for a space: `moms_boyfriend`);
 - `..` lets up to 3 words stand between its neighbours, `...` up to 7.
 In a `"script": "chars"` language (Chinese) tokens are joined without spaces and `..`/`...` are up
-to 4/10 characters within a clause.
+to 4/10 characters within a sentence. A pattern written as a list, `["jump*", "bridge|roof"]`,
+asks for each of its tokens somewhere in one sentence, in any order.
 
 A signal is cancelled by
 - a look-alike of its family that overlaps it ("dying of laughter", "笑死", "想死你了"), or
 - a context of its family in the same clause (a game, sport, the news, a film, a lesson, "I used
-  to"), unless the clause also holds one of the context's `unless` words ("still", "again",
-  "for real"). Clauses end at sentence punctuation and at joining words (`clause_breaks`), so a
+  to", "if someone says..."), unless the clause also holds one of the context's `unless` words
+  ("still", "again", "for real"); a context with `"scope": "sentence"` (play-fighting, "we made
+  up") reaches over the joining words of its sentence. Clauses end at sentence punctuation and at joining words (`clause_breaks`), so a
   cancelling phrase never hides a second, real signal in another clause of the same message.
 
 Every language's patterns are checked whatever the message's language: children mix languages
@@ -87,6 +89,7 @@ class _Reading:
     bigrams: frozenset[str]  # and single characters, those not plain ASCII
     spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # by id() of _Rules
     candidates: dict[int, set[int]] | None = None  # by id() of _Rules: rules worth trying
+    sentences: list[tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -385,7 +388,9 @@ def _together_rule(tokens: list[str], words: dict[str, str], chars: bool) -> _Ru
 
 def _together(regexes: tuple[re.Pattern[str], ...], reading: _Reading) -> list[tuple[int, int]]:
     found = []
-    for sentence in _clauses(reading, sentences=True):
+    if reading.sentences is None:
+        reading.sentences = _clauses(reading, sentences=True)
+    for sentence in reading.sentences:
         spans = [regex.search(reading.folded, *sentence) for regex in regexes]
         if all(spans):
             found.append((min(m.start() for m in spans), max(m.end() for m in spans)))
