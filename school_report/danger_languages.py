@@ -25,8 +25,9 @@ A signal is cancelled by
 - a context of its family in the same clause (a game, sport, the news, a film, a lesson, "I used
   to", "if someone says..."), unless the clause also holds one of the context's `unless` words
   ("still", "again", "for real"); a context with `"scope": "sentence"` (play-fighting, "we made
-  up") reaches over the joining words of its sentence. Clauses end at sentence punctuation and at joining words (`clause_breaks`), so a
-  cancelling phrase never hides a second, real signal in another clause of the same message.
+  up") reaches over the joining words of its sentence. Clauses end at sentence punctuation and
+  at joining words (`clause_breaks`), so a cancelling phrase never hides a second, real signal
+  in another clause of the same message.
 
 Every language's patterns are checked whatever the message's language: children mix languages
 (Taglish, a Portuguese message with English slang), and a misread language must not hide danger.
