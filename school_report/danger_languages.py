@@ -11,20 +11,23 @@ public suicide-prevention and child-protection material (the file's `sources`):
      "contexts": {"game": {"families": ["suicide", ...], "words": ["minecraft", ...],
                            "unless": ["for real"]}, ...}}
 
-A pattern is a row of tokens over the normalised message (see `_fold`):
+A pattern is a row of tokens over the folded message (see `_read`):
 - `a|b|c` is a choice of words; `kill*` is a word beginning with kill (kills, killed, killing);
 - `x?` makes the token optional; `@parent` is any word of the `words` class `parent` (a class
   word may hold `_` for a space: `moms_boyfriend`);
 - `..` lets up to 3 words stand between its neighbours, `...` up to 7.
 In a `"script": "chars"` language (Chinese) tokens are joined without spaces and `..`/`...` are up
-to 4/10 characters within a clause.
+to 4/10 characters within a sentence. A pattern written as a list, `["jump*", "bridge|roof"]`,
+asks for each of its tokens somewhere in one sentence, in any order.
 
 A signal is cancelled by
 - a look-alike of its family that overlaps it ("dying of laughter", "笑死", "想死你了"), or
 - a context of its family in the same clause (a game, sport, the news, a film, a lesson, "I used
-  to"), unless the clause also holds one of the context's `unless` words ("still", "again",
-  "for real"). Clauses end at sentence punctuation and at joining words (`clause_breaks`), so a
-  cancelling phrase never hides a second, real signal in another clause of the same message.
+  to", "if someone says..."), unless the clause also holds one of the context's `unless` words
+  ("still", "again", "for real"); a context with `"scope": "sentence"` (play-fighting, "we made
+  up") reaches over the joining words of its sentence. Clauses end at sentence punctuation and
+  at joining words (`clause_breaks`), so a cancelling phrase never hides a second, real signal
+  in another clause of the same message.
 
 Every language's patterns are checked whatever the message's language: children mix languages
 (Taglish, a Portuguese message with English slang), and a misread language must not hide danger.
@@ -87,6 +90,7 @@ class _Reading:
     bigrams: frozenset[str]  # and single characters, those not plain ASCII
     spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # by id() of _Rules
     candidates: dict[int, set[int]] | None = None  # by id() of _Rules: rules worth trying
+    sentences: list[tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class _Rule:
     regex: re.Pattern[str]
     needs: tuple[_Need, ...]
     first: _Need | None  # the first token, when it cannot be left out
+    together: tuple[re.Pattern[str], ...] = ()  # or: each of these somewhere in one sentence
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,9 @@ class _Rules:
             for index in sorted(_candidates(reading).get(id(self), ())):
                 rule = self.rules[index]
                 if not all(need.met(reading) for need in rule.needs[1:]):
+                    continue
+                if rule.together:
+                    found.extend(_together(rule.together, reading))
                     continue
                 if rule.first is None:
                     found.extend(match.span() for match in rule.regex.finditer(reading.folded))
@@ -349,9 +357,12 @@ def _pattern(pattern: str, words: dict[str, str], chars: bool) -> str:
     return r"(?<!\w)" + "".join(parts) + r"(?!\w)"
 
 
-def _rules(patterns: list[str], words: dict[str, str], chars: bool) -> _Rules:
+def _rules(patterns: list[str | list[str]], words: dict[str, str], chars: bool) -> _Rules:
     rules = []
     for pattern in patterns:
+        if isinstance(pattern, list):
+            rules.append(_together_rule(pattern, words, chars))
+            continue
         tokens = pattern.split()
         needs = {
             token: _need(token, words, chars)
@@ -366,6 +377,25 @@ def _rules(patterns: list[str], words: dict[str, str], chars: bool) -> _Rules:
             )
         )
     return _Rules(tuple(rules))
+
+
+def _together_rule(tokens: list[str], words: dict[str, str], chars: bool) -> _Rule:
+    """A list in a pattern file: each of its tokens somewhere in one sentence, in any order
+    ("bridge" and "jump", "alone" and "home" and "every night")."""
+    regexes = tuple(re.compile(_pattern(token, words, chars)) for token in tokens)
+    needs = tuple(_need(token, words, chars) for token in tokens)
+    return _Rule(regexes[0], needs, None, regexes)
+
+
+def _together(regexes: tuple[re.Pattern[str], ...], reading: _Reading) -> list[tuple[int, int]]:
+    found = []
+    if reading.sentences is None:
+        reading.sentences = _clauses(reading, sentences=True)
+    for sentence in reading.sentences:
+        spans = [regex.search(reading.folded, *sentence) for regex in regexes]
+        if all(spans):
+            found.append((min(m.start() for m in spans), max(m.end() for m in spans)))
+    return found
 
 
 @cache
