@@ -149,18 +149,23 @@ def _word_text(word: str) -> str:
     )
 
 
-def set_danger_words(db: Database, words: list[str | dict], by: Actor) -> None:
-    """The city's own words that raise a report's urgency, beside the built-in families: each a
-    plain stem (urgent) or an object with its urgency and the harmless phrases (`unless`) in
-    which it means nothing (see `school_report.danger_words`)."""
-    kept = []
+def checked_danger_words(words: list[str | dict]) -> list[str | dict]:
+    """City danger words as they would be stored, or SettingError: each a plain stem (urgent)
+    or an object with its urgency and the harmless phrases (`unless`) in which it means
+    nothing (see `school_report.danger_words`)."""
+    kept: list[str | dict] = []
     for word in words:
         stored = _danger_word(word)
         if stored is not None and stored not in kept:
             kept.append(stored)
     if len(kept) > MAX_DANGER_WORDS:
         raise SettingError("up to 500 words of up to 40 characters", "danger_words_size")
-    change_setting(db, "danger_words", kept, by)
+    return kept
+
+
+def set_danger_words(db: Database, words: list[str | dict], by: Actor) -> None:
+    """The city's own words that raise a report's urgency, beside the built-in families."""
+    change_setting(db, "danger_words", checked_danger_words(words), by)
 
 
 def _checklist_label(label: str | None) -> str:

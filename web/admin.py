@@ -67,6 +67,7 @@ from school_report.staff import (
     staff_accounts,
     temporary_password,
 )
+from school_report.text import clean_admin_text
 from web import i18n
 from web.database import call_domain
 from web.forms import one, one_int
@@ -574,7 +575,7 @@ def _danger_words(text: str) -> list[str | dict]:
     words: list[str | dict] = []
     for line in filter(str.strip, text.splitlines()):
         stem, *rest = (part.strip() for part in _FIELD_BAR.split(line, maxsplit=2))
-        urgency, unless = (rest + ["", ""])[:2]
+        urgency, unless = [*rest, "", ""][:2]
         if urgency and urgency not in _URGENCY_WORDS:
             raise SettingError(f"unknown urgency {urgency!r}", "danger_words_format")
         phrases = [phrase.strip() for phrase in unless.split(";") if phrase.strip()]
@@ -610,14 +611,22 @@ SAMPLE_MESSAGES = (
 )
 
 
-def _previews(samples: list[str], words: list[str | dict]) -> list[tuple]:
+MAX_SAMPLE_CHARS = 2000
+
+
+def _previews(samples: str, words: str) -> list[tuple]:
     """Each sample message as the draft words and the built-in families read it: its
-    assessment and its text in pieces, marked where a word was found."""
-    city_words = danger_words.read_city_words(words)
-    found = [danger.assess_text(sample, city_words) for sample in samples]
+    assessment and its text in pieces, marked where a word was found. SettingError if the
+    words or samples could not be saved as typed."""
+    samples = clean_admin_text(
+        samples, MAX_SAMPLE_CHARS, SettingError, required=False, multiline=True
+    )
+    city_words = danger_words.read_city_words(settings.checked_danger_words(_danger_words(words)))
+    shown = [line for line in samples.splitlines() if line.strip()][:20]
+    found = [danger.assess_text(sample, city_words) for sample in shown]
     return [
         (assessment, danger_words.highlighted(sample, list(assessment.hits)))
-        for sample, assessment in zip(samples, found, strict=True)
+        for sample, assessment in zip(shown, found, strict=True)
     ]
 
 
@@ -625,13 +634,14 @@ async def danger_words_preview(request: Request) -> Response:
     """What the draft city words would make of sample messages, as the admin types (htmx)."""
     staff = await _city_admin(request)
     form = await staff_form(request)
-    samples = [line for line in one(form, "samples").splitlines() if line.strip()][:20]
     try:
-        words = _danger_words(one(form, "danger_words"))
-        context = {"previews": await run_in_threadpool(_previews, samples, words)}
+        previews = await run_in_threadpool(
+            _previews, one(form, "samples"), one(form, "danger_words")
+        )
     except Refused as error:
         context = {"error": error.reason}
-    return render_staff(request, staff, "admin/_danger_preview.html", context)
+        return render_staff(request, staff, "admin/_danger_preview.html", context, 400)
+    return render_staff(request, staff, "admin/_danger_preview.html", {"previews": previews})
 
 
 def _weekdays(form: FormData) -> list[int]:
