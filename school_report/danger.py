@@ -95,17 +95,14 @@ def assess(db: Database, text: str) -> Assessment:
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
     """The hits not lying inside a longer one of the same family, so a word is named once."""
-    return [
-        hit
-        for hit in hits
-        if not any(
-            other.family == hit.family
-            and other.start <= hit.start
-            and hit.end <= other.end
-            and (other.start, other.end) != (hit.start, hit.end)
-            for other in hits
-        )
-    ]
+    kept: list[Hit] = []
+    reach: dict[str, int] = {}  # per family, the furthest end of a hit kept so far
+    for hit in sorted(hits, key=lambda hit: (hit.start, -hit.end)):
+        if hit.end <= reach.get(hit.family, -1) and hit not in kept:
+            continue
+        kept.append(hit)
+        reach[hit.family] = max(hit.end, reach.get(hit.family, -1))
+    return kept
 
 
 def raise_urgency_for_message(db: Database, report_id: int, body: str) -> Assessment:

@@ -313,29 +313,33 @@ _VIOLENCE_KINDS = {
 
 
 @cache
-def _by_first_character() -> tuple[dict[str, list[tuple[str, re.Pattern]]], list]:
+def _by_first_character() -> dict[str, tuple[re.Pattern, list[tuple[str, re.Pattern]]]]:
     """Every pattern, filed under each character it can start with, so a word is tried only
     against the patterns that could start there (Python's re would try every alternative at
-    every position); a pattern that could start with anything is tried everywhere."""
-    index: dict[str, list[tuple[str, re.Pattern]]] = {}
-    anywhere = []
+    every position), first all of them at once, then one by one where that found something.
+    A pattern that could start with anything is filed under every character."""
     kinds = {**PATTERNS, **_VIOLENCE_KINDS}
-    for kind, patterns in kinds.items():
-        for pattern in patterns:
-            compiled = re.compile(pattern)
-            first = first_characters(pattern)
-            if first is None:
-                anywhere.append((kind, compiled))
-            for char in first or ():
-                index.setdefault(char, []).append((kind, compiled))
-    return index, anywhere
+    compiled = [
+        (kind, re.compile(p), first_characters(p)) for kind, ps in kinds.items() for p in ps
+    ]
+    chars = set().union(*(first for _, _, first in compiled if first is not None))
+    index = {}
+    for char in chars:
+        filed = [
+            (kind, pattern) for kind, pattern, first in compiled if first is None or char in first
+        ]
+        index[char] = (re.compile("|".join(f"(?:{p.pattern})" for _, p in filed)), filed)
+    return index
 
 
 def _kind_hits(sentence: Sentence) -> list[tuple[str, int, int]]:
-    index, anywhere = _by_first_character()
+    index = _by_first_character()
     reading, found = sentence.reading, []
     for start in sentence.word_starts:
-        for kind, pattern in index.get(reading[start], []) + anywhere:
+        filed = index.get(reading[start])
+        if filed is None or not filed[0].match(reading, start):
+            continue
+        for kind, pattern in filed[1]:
             match = pattern.match(reading, start)
             if match and match.end() > start:
                 found.append((kind, start, match.end()))

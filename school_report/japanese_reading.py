@@ -201,16 +201,11 @@ def sentences(text: str) -> list[Sentence]:
             if current:
                 found.append(_sentence(current))
                 current = []
-        reading = kana if kana and _KANJI.search(surface) else surface
-        current.append(
-            Word(
-                surface,
-                reading.translate(_TO_HIRAGANA),
-                part_of_speech,
-                origins[begin],
-                origins[position - 1] + 1,
-            )
-        )
+        # The analyser's reading, but Latin as written (od, not おーでぃー).
+        reading = surface if surface.isascii() or not kana else kana
+        word = (surface, reading.translate(_TO_HIRAGANA), part_of_speech, origins[begin])
+        # tuple.__new__ makes the Word in C: a message has hundreds of words.
+        current.append(tuple.__new__(Word, (*word, origins[position - 1] + 1)))
     if current:
         found.append(_sentence(current))
     return found

@@ -175,18 +175,45 @@ def set_mail_from(db: Database, address: str, by: Actor) -> None:
     change_setting(db, "mail_from", address, by)
 
 
-def set_danger_words(db: Database, words: list[str], by: Actor) -> None:
-    """The city's own words that raise a report to urgent, in addition to the built-in ones."""
-    cleaned = (
-        clean_admin_text(
-            word, MAX_WORD_CHARS, SettingError, required=False, too_long="danger_words_size"
-        )
-        for word in words
+def _danger_word(word: str | dict) -> str | dict | None:
+    """A city word as stored: a plain stem (urgent), or {"stem", "urgency", "unless"}."""
+    if isinstance(word, str):
+        return _word_text(word) or None
+    stem = _word_text(word.get("stem", ""))
+    urgency = word.get("urgency", "urgent")
+    if urgency not in URGENCIES:
+        raise SettingError(f"unknown urgency {urgency!r}", "danger_words_format")
+    unless = [kept for kept in map(_word_text, word.get("unless", [])) if kept]
+    if not stem:
+        return None
+    if urgency == "urgent" and not unless:
+        return stem
+    return {"stem": stem, "urgency": urgency, "unless": list(dict.fromkeys(unless))}
+
+
+def _word_text(word: str) -> str:
+    return clean_admin_text(
+        word, MAX_WORD_CHARS, SettingError, required=False, too_long="danger_words_size"
     )
-    kept = list(dict.fromkeys(word for word in cleaned if word))
+
+
+def checked_danger_words(words: list[str | dict]) -> list[str | dict]:
+    """City danger words as they would be stored, or SettingError: each a plain stem (urgent)
+    or an object with its urgency and the harmless phrases (`unless`) in which it means
+    nothing (see `school_report.danger_words`)."""
+    kept: list[str | dict] = []
+    for word in words:
+        stored = _danger_word(word)
+        if stored is not None and stored not in kept:
+            kept.append(stored)
     if len(kept) > MAX_DANGER_WORDS:
         raise SettingError("up to 500 words of up to 40 characters", "danger_words_size")
-    change_setting(db, "danger_words", kept, by)
+    return kept
+
+
+def set_danger_words(db: Database, words: list[str | dict], by: Actor) -> None:
+    """The city's own words that raise a report's urgency, beside the built-in families."""
+    change_setting(db, "danger_words", checked_danger_words(words), by)
 
 
 def _checklist_label(label: str | None) -> str:

@@ -199,6 +199,7 @@ RULES: dict[tuple[str, str], Expect] = {
     ("POST", "/staff/admin/topics/{topic_id:id}"): staff_only("admin"),
     ("POST", "/staff/admin/recipients/{slug}"): staff_only("admin"),
     ("GET", "/staff/admin/settings"): staff_only("admin"),
+    ("POST", "/staff/admin/settings/danger_words/preview"): staff_only("admin"),
     ("POST", "/staff/admin/settings/{section}"): staff_only("admin"),
 }
 

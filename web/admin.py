@@ -12,13 +12,23 @@ from dataclasses import replace
 from datetime import date
 
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import hours, notifications, retention, settings, topics, two_factor
+from school_report import (
+    danger,
+    danger_words,
+    hours,
+    notifications,
+    retention,
+    settings,
+    topics,
+    two_factor,
+)
 from school_report.admin_log import Actor, log_entries
 from school_report.migrations import (
     READINGS,
@@ -56,6 +66,7 @@ from school_report.staff import (
     staff_accounts,
     temporary_password,
 )
+from school_report.text import clean_admin_text
 from web import i18n
 from web.config import BASE_URL_VARIABLE, UNSET_BASE_URL
 from web.database import call_domain
@@ -564,6 +575,94 @@ def _checklist(text: str) -> list[dict[str, str]]:
     return items
 
 
+# How an admin may write a city word's urgency.
+_URGENCY_WORDS = {
+    **{urgency: urgency for urgency in URGENCIES},
+    "緊急": "urgent",
+    "高": "high",
+    "通常": "normal",
+    "低": "low",
+}
+
+
+_FIELD_BAR = re.compile(r"\|(?![^()]*\))")  # a bar outside a word's (a|b) choices
+
+
+def _danger_words(text: str) -> list[str | dict]:
+    """Lines of `word`, or `word | urgency | harmless phrase; another`: the urgency (urgent if
+    left out) in English or Japanese, the phrases in which the word means nothing."""
+    words: list[str | dict] = []
+    for line in filter(str.strip, text.splitlines()):
+        stem, *rest = (part.strip() for part in _FIELD_BAR.split(line, maxsplit=2))
+        urgency, unless = [*rest, "", ""][:2]
+        if urgency and urgency not in _URGENCY_WORDS:
+            raise SettingError(f"unknown urgency {urgency!r}", "danger_words_format")
+        phrases = [phrase.strip() for phrase in unless.split(";") if phrase.strip()]
+        if not rest:
+            words.append(stem)
+        else:
+            words.append(
+                {"stem": stem, "urgency": _URGENCY_WORDS[urgency or "urgent"], "unless": phrases}
+            )
+    return words
+
+
+def danger_word_lines(words: list) -> str:
+    """The city's words as the settings page writes them, one a line."""
+    return "\n".join(
+        word
+        if isinstance(word, str)
+        else " | ".join(
+            filter(
+                None,
+                [word["stem"], word.get("urgency", "urgent"), "; ".join(word.get("unless", []))],
+            )
+        )
+        for word in words
+    )
+
+
+SAMPLE_MESSAGES = (
+    "ほうかご ひとりで ほうちされてる",
+    "ほうちされた じてんしゃが ある",
+    "テストむずすぎて死ぬw",
+    "遺書を書いた",
+)
+
+
+MAX_SAMPLE_CHARS = 2000
+
+
+def _previews(samples: str, words: str) -> list[tuple]:
+    """Each sample message as the draft words and the built-in families read it: its
+    assessment and its text in pieces, marked where a word was found. SettingError if the
+    words or samples could not be saved as typed."""
+    samples = clean_admin_text(
+        samples, MAX_SAMPLE_CHARS, SettingError, required=False, multiline=True
+    )
+    city_words = danger_words.read_city_words(settings.checked_danger_words(_danger_words(words)))
+    shown = [line for line in samples.splitlines() if line.strip()][:20]
+    found = [danger.assess_text(sample, city_words) for sample in shown]
+    return [
+        (assessment, danger_words.highlighted(sample, list(assessment.hits)))
+        for sample, assessment in zip(shown, found, strict=True)
+    ]
+
+
+async def danger_words_preview(request: Request) -> Response:
+    """What the draft city words would make of sample messages, as the admin types (htmx)."""
+    staff = await _city_admin(request)
+    form = await staff_form(request)
+    try:
+        previews = await run_in_threadpool(
+            _previews, one(form, "samples"), one(form, "danger_words")
+        )
+    except Refused as error:
+        context = {"error": error.reason}
+        return render_staff(request, staff, "admin/_danger_preview.html", context, 400)
+    return render_staff(request, staff, "admin/_danger_preview.html", {"previews": previews})
+
+
 def _weekdays(form: FormData) -> list[int]:
     try:
         return [int(day) for day in form.getlist("weekday")]
@@ -610,7 +709,7 @@ SETTING_SECTIONS = {
     ),
     "danger_words": lambda form: (
         settings.set_danger_words,
-        one(form, "danger_words").splitlines(),
+        _danger_words(one(form, "danger_words")),
     ),
     "checklist": lambda form: (
         settings.set_emergency_checklist,
@@ -629,6 +728,8 @@ async def _settings_facts(request: Request) -> dict:
         "legal_holds": await call_domain(request, retention.legal_holds),
         "password_variable": notifications.PASSWORD_VARIABLE,
         "urgencies": URGENCIES,
+        "danger_word_lines": danger_word_lines,
+        "sample_messages": "\n".join(SAMPLE_MESSAGES),
         "draft": {},
     }
 
@@ -707,6 +808,7 @@ routes = [
     Route(f"{ADMIN}/topics/{{topic_id:id}}", save_topic, methods=["POST"]),
     Route(f"{ADMIN}/recipients/{{slug}}", save_recipient, methods=["POST"]),
     Route(f"{ADMIN}/settings", settings_page),
+    Route(f"{ADMIN}/settings/danger_words/preview", danger_words_preview, methods=["POST"]),
     Route(f"{ADMIN}/settings/{{section}}", save_settings, methods=["POST"]),
     Route(f"{ADMIN}/log", log_page),
 ]
