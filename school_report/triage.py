@@ -26,6 +26,7 @@ from threading import Lock
 
 from sqlite_utils import Database
 
+from school_report.agency_notifications import overdue_safety_checks
 from school_report.audit import record_event
 from school_report.cases import (
     Case,
@@ -215,6 +216,7 @@ class QueueRow:
     overdue: bool
     # Handed to this side: "unread" until someone here opens it, then "read"; else None.
     hand_over: str | None = None
+    safety_check_overdue: bool = False  # a 通告 unanswered 48 hours on (the centre's)
 
 
 @dataclass(frozen=True)
@@ -300,13 +302,18 @@ def queue(db: Database, staff: Staff, filters: QueueFilter) -> QueuePage:
     cases = as_seen_by(db, staff, cases_of(db, ids))
     clock, now = deadlines(db), utc_now()
     handed = hand_overs_to(db, staff, ids)
+    late = overdue_safety_checks(db, ids, now) if staff.role == "centre" else set()
     rows = []
     for report in reports:
         if report.answered_by != staff.role:  # unread is the answering side's, not a reader's
             report = replace(report, staff_unread=False)
         due = clock.due_at(report)
         overdue = due is not None and due < now
-        rows.append(QueueRow(report, cases[report.id], due, overdue, handed.get(report.id)))
+        rows.append(
+            QueueRow(
+                report, cases[report.id], due, overdue, handed.get(report.id), report.id in late
+            )
+        )
     return QueuePage(rows, filters.page, more)
 
 
