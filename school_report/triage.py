@@ -44,7 +44,14 @@ from school_report.db import transaction
 from school_report.hand_overs import hand_overs_to
 from school_report.migrations import STATUSES, URGENCIES
 from school_report.overdue import deadlines
-from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _report, unread_count
+from school_report.reports import (
+    _REPORT_SELECT,
+    Report,
+    SubmissionError,
+    _report,
+    clean_text,
+    unread_count,
+)
 from school_report.routing import inbox_condition
 from school_report.settings import get_setting
 from school_report.staff import Staff
@@ -52,13 +59,17 @@ from school_report.text import plain_text
 
 # Urgency
 
+MAX_URGENCY_REASON_CHARS = 500
 
-def set_urgency(db: Database, staff: Staff, report: Report, urgency: str) -> None:
-    """Staff change the urgency; the change, who made it and when are kept. While an item of
-    the emergency checklist is ticked the case stays urgent: staff untick it first."""
+
+def set_urgency(db: Database, staff: Staff, report: Report, urgency: str, reason: str = "") -> None:
+    """Staff change the urgency; the change, who made it and when are kept. Lowering it needs
+    the reason (根拠), kept in the audit trail. While an item of the emergency checklist is
+    ticked the case stays urgent: staff untick it first."""
     require_work(db, staff, report.id)
     if urgency not in URGENCIES:
         raise SubmissionError("bad_form")
+    why = clean_text(reason, MAX_URGENCY_REASON_CHARS, required=False, multiline=True) or ""
     with transaction(db):
         (was,) = db.execute("SELECT urgency FROM reports WHERE id = ?", [report.id]).fetchone()
         if urgency != "urgent" and _ticked(db, report.id):
@@ -66,13 +77,24 @@ def set_urgency(db: Database, staff: Staff, report: Report, urgency: str) -> Non
         if was == urgency:
             _confirm(db, staff, report.id, urgency)
             return
+        lowered = URGENCIES.index(urgency) > URGENCIES.index(was)
+        if lowered and not why:
+            raise SubmissionError("urgency_reason_missing")
         db.execute(
             "UPDATE reports SET urgency = ?, urgency_source = 'staff', urgency_reason = NULL, "
             "urgency_confirmed_by = ?, urgency_confirmed_at = ? WHERE id = ?",
             [urgency, staff.id, now_iso(), report.id],
         )
+        because = {"why": why} if why else {}
         record_event(
-            db, report.id, staff.id, "urgency_changed", was=was, to=urgency, reason="staff"
+            db,
+            report.id,
+            staff.id,
+            "urgency_changed",
+            was=was,
+            to=urgency,
+            reason="staff",
+            **because,
         )
 
 

@@ -84,9 +84,12 @@ def test_a_message_without_danger_words_changes_no_urgency(db, school):
     assert kinds(db, report) == ["opened"]
 
 
-def test_centre_lowers_an_urgency_and_the_change_and_who_made_it_are_kept(db, school, counsellor):
+def test_centre_lowers_an_urgency_with_its_reason_and_who_made_it_is_kept(db, school, counsellor):
     report = report_to_centre(db, school, body="しにたい")
-    triage.set_urgency(db, counsellor, report, "high")
+    with pytest.raises(SubmissionError, match="urgency_reason_missing"):
+        triage.set_urgency(db, counsellor, report, "high", reason="  ")
+    assert pupil_report(db, report.id).urgency == "urgent"
+    triage.set_urgency(db, counsellor, report, "high", reason="本人と電話で話し、今夜は安全と確認")
     case = cases.case_of(db, report.id)
     assert pupil_report(db, report.id).urgency == "high"
     assert (case.urgency_source, case.urgency_confirmed_by) == ("staff", "佐藤")
@@ -94,8 +97,14 @@ def test_centre_lowers_an_urgency_and_the_change_and_who_made_it_are_kept(db, sc
     assert (lowered.kind, lowered.staff_name, lowered.detail) == (
         "urgency_changed",
         "佐藤",
-        {"was": "urgent", "to": "high", "reason": "staff"},
+        {
+            "was": "urgent",
+            "to": "high",
+            "reason": "staff",
+            "why": "本人と電話で話し、今夜は安全と確認",
+        },
     )
+    triage.set_urgency(db, counsellor, report, "urgent")  # raising needs no reason
 
 
 def test_confirming_keeps_the_urgency_and_records_who_confirmed(db, school, counsellor):
@@ -138,7 +147,7 @@ def test_a_ticked_case_stays_urgent_until_the_items_are_unticked(db, school, cou
     assert pupil_report(db, report.id).urgency == "urgent"
     triage.set_urgency(db, counsellor, report, "urgent")  # confirming it is fine
     triage.tick_checklist(db, counsellor, report, set())
-    triage.set_urgency(db, counsellor, report, "normal")
+    triage.set_urgency(db, counsellor, report, "normal", reason="けがは古いものと確認")
     assert pupil_report(db, report.id).urgency == "normal"
 
 

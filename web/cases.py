@@ -122,7 +122,8 @@ async def _urgency(request, staff, report, form) -> None:
     if one(form, "confirm"):
         await call_domain(request, triage.confirm_urgency, staff, report)
     else:
-        await call_domain(request, triage.set_urgency, staff, report, one(form, "urgency"))
+        urgency, reason = one(form, "urgency"), one(form, "urgency_reason")
+        await call_domain(request, triage.set_urgency, staff, report, urgency, reason)
 
 
 async def _checklist(request, staff, report, form) -> None:
