@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from school_report import cases, triage
+from school_report.agency_notifications import AgencyNotification, notifications_of
 from school_report.audit import CaseEvent, case_trail
 from school_report.clock import utc_now
 from school_report.danger import assess_text
@@ -33,12 +34,17 @@ class CaseFile:
     colleagues: list[cases.Colleague]
     notes: list[cases.Note]
     coordination: list[cases.Coordination]
+    agency_notifications: list[AgencyNotification]  # 通告, the centre's
     trail: list[CaseEvent]
     due_at: datetime | None
 
     @property
     def overdue(self) -> bool:
         return self.due_at is not None and self.due_at < utc_now()
+
+    @property
+    def safety_check_overdue(self) -> bool:
+        return any(notice.late for notice in self.agency_notifications)
 
     def checklist_label(self, key: str, language: str) -> str:
         """An item's label as the city words it (its key, if the city has removed it)."""
@@ -77,6 +83,7 @@ def case_file(db: Database, staff: Staff, report: Report) -> CaseFile:
         colleagues=cases.colleagues(db, staff),
         notes=cases.notes_of(db, staff, report.id),
         coordination=cases.coordination_of(db, report.id) if is_centre else [],
+        agency_notifications=notifications_of(db, report.id) if is_centre else [],
         trail=case_trail(db, report.id, viewer=staff),
         due_at=deadlines(db).due_at(report),
     )

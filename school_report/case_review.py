@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
+from school_report.agency_notifications import overdue_safety_checks
 from school_report.cases import require_centre
 from school_report.hours import city_zone
 from school_report.routing import inbox_condition, note_condition
@@ -33,6 +34,7 @@ class ReviewRow:
     latest_note: str | None  # its first line, cut to about 50 characters
     watch_case: bool
     watch_reason: str | None
+    safety_check_overdue: bool = False  # a 通告 unanswered 48 hours on (at the review)
 
     def topic(self, language: str) -> str:
         return self.topic_ja if language == "ja" else self.topic_en
@@ -69,6 +71,8 @@ def weekly_review(db: Database, staff: Staff, week_start: date) -> list[ReviewRo
         "ORDER BY r.created_at, r.id",
         [end, *note_params, *params, end, start],
     )
+    rows = rows.fetchall()
+    late = overdue_safety_checks(db, [row[0] for row in rows])
     return [
         ReviewRow(
             row[0],
@@ -79,6 +83,7 @@ def weekly_review(db: Database, staff: Staff, week_start: date) -> list[ReviewRo
             note_headline(row[9]),
             bool(row[10]),
             row[11],
+            row[0] in late,
         )
         for row in rows
     ]

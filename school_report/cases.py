@@ -378,31 +378,48 @@ def log_coordination(
     person = clean_text(contact_person, MAX_PERSON_CHARS, required=False, multiline=False)
     text = clean_text(summary, MAX_SUMMARY_CHARS, required=True, multiline=True)
     with transaction(db):
-        cursor = db.execute(
-            "INSERT INTO coordination (report_id, staff_id, agency, contact_person, summary, "
-            "pupil_consent, abuse_notification, contacted_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                report.id,
-                staff.id,
-                agency,
-                person,
-                text,
-                pupil_consent,
-                int(abuse_notification),
-                contacted_at.astimezone(UTC).isoformat(timespec="seconds"),
-                now_iso(),
-            ],
+        write_coordination(
+            db, staff, report, agency, person, text, pupil_consent, abuse_notification, contacted_at
         )
-        record_event(
-            db,
+
+
+def write_coordination(
+    db: Database,
+    staff: Staff,
+    report: Report,
+    agency: str,
+    person: str | None,
+    summary: str,
+    pupil_consent: str,
+    abuse_notification: bool,
+    contacted_at: datetime,
+) -> None:
+    """Inside a transaction, with the fields checked: one coordination entry and its event."""
+    cursor = db.execute(
+        "INSERT INTO coordination (report_id, staff_id, agency, contact_person, summary, "
+        "pupil_consent, abuse_notification, contacted_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             report.id,
             staff.id,
-            "coordination_logged",
-            coordination_id=cursor.lastrowid,
-            agency=agency,
-            abuse_notification=abuse_notification,
-        )
+            agency,
+            person,
+            summary,
+            pupil_consent,
+            int(abuse_notification),
+            contacted_at.astimezone(UTC).isoformat(timespec="seconds"),
+            now_iso(),
+        ],
+    )
+    record_event(
+        db,
+        report.id,
+        staff.id,
+        "coordination_logged",
+        coordination_id=cursor.lastrowid,
+        agency=agency,
+        abuse_notification=abuse_notification,
+    )
 
 
 _COORDINATION_SELECT = (

@@ -105,6 +105,8 @@ CENTRE_EVENTS = (
     "watch_flagged",
     "watch_cleared",
     "coordination_logged",
+    "agency_notified",
+    "agency_answered",
 )
 # What each side writes for itself: shown in the trail only to the side that wrote it (a note's
 # text is never shown anyway; a headline the centre writes is the centre's own summary).

@@ -26,6 +26,7 @@ from threading import Lock
 
 from sqlite_utils import Database
 
+from school_report.agency_notifications import overdue_safety_checks
 from school_report.audit import record_event
 from school_report.cases import (
     Case,
@@ -43,7 +44,14 @@ from school_report.db import transaction
 from school_report.hand_overs import hand_overs_to
 from school_report.migrations import STATUSES, URGENCIES
 from school_report.overdue import deadlines
-from school_report.reports import _REPORT_SELECT, Report, SubmissionError, _report, unread_count
+from school_report.reports import (
+    _REPORT_SELECT,
+    Report,
+    SubmissionError,
+    _report,
+    clean_text,
+    unread_count,
+)
 from school_report.routing import inbox_condition
 from school_report.settings import get_setting
 from school_report.staff import Staff
@@ -51,13 +59,17 @@ from school_report.text import plain_text
 
 # Urgency
 
+MAX_URGENCY_REASON_CHARS = 500
 
-def set_urgency(db: Database, staff: Staff, report: Report, urgency: str) -> None:
-    """Staff change the urgency; the change, who made it and when are kept. While an item of
-    the emergency checklist is ticked the case stays urgent: staff untick it first."""
+
+def set_urgency(db: Database, staff: Staff, report: Report, urgency: str, reason: str = "") -> None:
+    """Staff change the urgency; the change, who made it and when are kept. Lowering it needs
+    the reason (根拠), kept in the audit trail. While an item of the emergency checklist is
+    ticked the case stays urgent: staff untick it first."""
     require_work(db, staff, report.id)
     if urgency not in URGENCIES:
         raise SubmissionError("bad_form")
+    why = clean_text(reason, MAX_URGENCY_REASON_CHARS, required=False, multiline=True) or ""
     with transaction(db):
         (was,) = db.execute("SELECT urgency FROM reports WHERE id = ?", [report.id]).fetchone()
         if urgency != "urgent" and _ticked(db, report.id):
@@ -65,13 +77,24 @@ def set_urgency(db: Database, staff: Staff, report: Report, urgency: str) -> Non
         if was == urgency:
             _confirm(db, staff, report.id, urgency)
             return
+        lowered = URGENCIES.index(urgency) > URGENCIES.index(was)
+        if lowered and not why:
+            raise SubmissionError("urgency_reason_missing")
         db.execute(
             "UPDATE reports SET urgency = ?, urgency_source = 'staff', urgency_reason = NULL, "
             "urgency_confirmed_by = ?, urgency_confirmed_at = ? WHERE id = ?",
             [urgency, staff.id, now_iso(), report.id],
         )
+        because = {"why": why} if why else {}
         record_event(
-            db, report.id, staff.id, "urgency_changed", was=was, to=urgency, reason="staff"
+            db,
+            report.id,
+            staff.id,
+            "urgency_changed",
+            was=was,
+            to=urgency,
+            reason="staff",
+            **because,
         )
 
 
@@ -217,6 +240,7 @@ class QueueRow:
     overdue: bool
     # Handed to this side: "unread" until someone here opens it, then "read"; else None.
     hand_over: str | None = None
+    safety_check_overdue: bool = False  # a 通告 unanswered 48 hours on (the centre's)
 
 
 @dataclass(frozen=True)
@@ -302,13 +326,18 @@ def queue(db: Database, staff: Staff, filters: QueueFilter) -> QueuePage:
     cases = as_seen_by(db, staff, cases_of(db, ids))
     clock, now = deadlines(db), utc_now()
     handed = hand_overs_to(db, staff, ids)
+    late = overdue_safety_checks(db, ids, now) if staff.role == "centre" else set()
     rows = []
     for report in reports:
         if report.answered_by != staff.role:  # unread is the answering side's, not a reader's
             report = replace(report, staff_unread=False)
         due = clock.due_at(report)
         overdue = due is not None and due < now
-        rows.append(QueueRow(report, cases[report.id], due, overdue, handed.get(report.id)))
+        rows.append(
+            QueueRow(
+                report, cases[report.id], due, overdue, handed.get(report.id), report.id in late
+            )
+        )
     return QueuePage(rows, filters.page, more)
 
 

@@ -66,10 +66,17 @@ def test_an_urgent_message_jumps_to_the_top_of_the_queue_and_staff_lower_it(
     expect(desk.locator(".case-panel")).to_contain_text("提案：まだ確定していません")
     desk.get_by_label("緊急度の変更").select_option("high")
     desk.get_by_role("button", name="緊急度を変更").click()
+    # Lowering it needs the reason (根拠), kept in the audit trail.
+    expect(desk.get_by_role("alert")).to_contain_text("根拠が必要です")
+    expect(desk.locator("#urgency-now")).to_have_text("緊急")
+    desk.get_by_label("緊急度の変更").select_option("high")
+    desk.get_by_label("根拠", exact=False).fill("電話で本人と話し、今夜は安全と確認")
+    desk.get_by_role("button", name="緊急度を変更").click()
     expect(desk.locator("#urgency-now")).to_have_text("高")
     expect(desk.locator("#urgency-confirmed")).to_contain_text(counsellor.display_name)
     desk.locator(".audit summary").click()
     expect(desk.locator(".audit-trail")).to_contain_text("緊急 → 高")
+    expect(desk.locator(".audit-trail")).to_contain_text("今夜は安全と確認")
     expect(desk.locator(".audit-trail li").last).to_contain_text(counsellor.display_name)
     desk.context.close()
 

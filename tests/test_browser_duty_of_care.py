@@ -144,3 +144,45 @@ def test_the_citys_policy_decides_whether_a_night_danger_reaches_the_centre_unas
     expect(desk.locator(".hand-over-record .ground")).to_contain_text("生命・身体の保護")
     expect(desk.locator(".hand-over-record")).to_contain_text("センターにも共有")
     desk.context.close()
+
+
+def test_a_notification_to_the_child_guidance_centre_is_overdue_after_48_hours_until_answered(
+    live_server, chromium, page
+):
+    url, city = live_server.url, live_server.city
+    school, token = city.school()
+    tell_someone(page, url, token, "いえのこと・かぞく", "おとうさんが こわい", recipient="centre")
+    report_id = newest_report(city, school)
+    centre = city.staff("centre")
+    desk = new_page(chromium)
+    log_in(desk, url, centre)
+    desk.goto(f"{url}/staff/reports/{report_id}")
+    notified = utc_now().astimezone(city_zone(city.db)) - timedelta(hours=49)
+    section = desk.locator(".agency-notifications")
+    section.get_by_text("虐待通告を記録する").click()
+    section.get_by_label("通告先").select_option("child_guidance_centre")
+    section.locator("#notified-at").fill(notified.strftime("%Y-%m-%dT%H:%M"))
+    section.locator("#notify-summary").fill("身体的虐待の疑いで児相に通告した")
+    section.get_by_role("button", name="通告を記録する").click()
+    late = "安全確認の期限切れ（48時間）"
+    expect(desk.locator(".agency-notification .safety-check-overdue")).to_have_text(late)
+    expect(desk.locator(".agency-notification")).to_contain_text("児童虐待防止法 第6条")
+
+    desk.goto(f"{url}/staff")
+    row = desk.locator(f"tr:has(a[href='/staff/reports/{report_id}'])")
+    expect(row.locator(".safety-check-overdue")).to_have_text(late)
+    desk.goto(f"{url}/staff/weekly")
+    row = desk.locator(f"tr:has(a[href='/staff/reports/{report_id}'])")
+    expect(row.locator(".safety-check-overdue")).to_have_text(late)
+
+    desk.goto(f"{url}/staff/reports/{report_id}")
+    section = desk.locator(".agency-notifications")
+    section.get_by_label("通告先の回答").fill("家庭訪問で安全を確認した")
+    section.get_by_label("子どもの安全が確認された", exact=False).check()
+    section.get_by_role("button", name="回答を記録する").click()
+    expect(desk.locator(".agency-answer")).to_contain_text("家庭訪問で安全を確認した")
+    expect(desk.locator(".safety-check-overdue")).to_have_count(0)
+    desk.goto(f"{url}/staff")
+    row = desk.locator(f"tr:has(a[href='/staff/reports/{report_id}'])")
+    expect(row.locator(".safety-check-overdue")).to_have_count(0)
+    desk.context.close()

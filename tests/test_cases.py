@@ -9,6 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from school_report import case_review, cases, triage
+from school_report.agency_notifications import (
+    notifications_of,
+    notify_agency,
+    overdue_safety_checks,
+    record_agency_answer,
+)
 from school_report.audit import case_trail
 from school_report.case_file import case_file
 from school_report.hours import centre_hours, city_zone
@@ -78,9 +84,12 @@ def test_a_message_without_danger_words_changes_no_urgency(db, school):
     assert kinds(db, report) == ["opened"]
 
 
-def test_centre_lowers_an_urgency_and_the_change_and_who_made_it_are_kept(db, school, counsellor):
+def test_centre_lowers_an_urgency_with_its_reason_and_who_made_it_is_kept(db, school, counsellor):
     report = report_to_centre(db, school, body="しにたい")
-    triage.set_urgency(db, counsellor, report, "high")
+    with pytest.raises(SubmissionError, match="urgency_reason_missing"):
+        triage.set_urgency(db, counsellor, report, "high", reason="  ")
+    assert pupil_report(db, report.id).urgency == "urgent"
+    triage.set_urgency(db, counsellor, report, "high", reason="本人と電話で話し、今夜は安全と確認")
     case = cases.case_of(db, report.id)
     assert pupil_report(db, report.id).urgency == "high"
     assert (case.urgency_source, case.urgency_confirmed_by) == ("staff", "佐藤")
@@ -88,8 +97,14 @@ def test_centre_lowers_an_urgency_and_the_change_and_who_made_it_are_kept(db, sc
     assert (lowered.kind, lowered.staff_name, lowered.detail) == (
         "urgency_changed",
         "佐藤",
-        {"was": "urgent", "to": "high", "reason": "staff"},
+        {
+            "was": "urgent",
+            "to": "high",
+            "reason": "staff",
+            "why": "本人と電話で話し、今夜は安全と確認",
+        },
     )
+    triage.set_urgency(db, counsellor, report, "urgent")  # raising needs no reason
 
 
 def test_confirming_keeps_the_urgency_and_records_who_confirmed(db, school, counsellor):
@@ -132,7 +147,7 @@ def test_a_ticked_case_stays_urgent_until_the_items_are_unticked(db, school, cou
     assert pupil_report(db, report.id).urgency == "urgent"
     triage.set_urgency(db, counsellor, report, "urgent")  # confirming it is fine
     triage.tick_checklist(db, counsellor, report, set())
-    triage.set_urgency(db, counsellor, report, "normal")
+    triage.set_urgency(db, counsellor, report, "normal", reason="けがは古いものと確認")
     assert pupil_report(db, report.id).urgency == "normal"
 
 
@@ -430,3 +445,70 @@ def test_the_weekly_review_lists_open_cases_of_the_week_without_pupil_names(db, 
     team = add_staff(db, "team-b", PASSWORD, "school_team", school)
     with pytest.raises(cases.NotAllowed):
         case_review.weekly_review(db, team, date(2020, 1, 6))
+
+
+# 通告: followed to the agency's answer, with the 48-hour safety check
+
+
+def test_an_abuse_notification_runs_a_48_hour_safety_check_until_the_agency_answers(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school)
+    two_days_ago = datetime.now(UTC) - timedelta(hours=49)
+    notify_agency(
+        db,
+        counsellor,
+        report,
+        agency="child_guidance_centre",
+        contact_person="児相 田中",
+        summary="身体的虐待の疑いで通告",
+        notified_at=two_days_ago,
+    )
+    (notice,) = notifications_of(db, report.id)
+    assert notice.duty == "児童虐待防止法 第6条" and notice.late
+    assert overdue_safety_checks(db, [report.id]) == {report.id}
+    (row,) = triage.queue(db, counsellor, triage.QueueFilter()).rows
+    assert row.safety_check_overdue
+    # it is a contact with the agency in the coordination log too, marked, for the statistics
+    (entry,) = cases.coordination_of(db, report.id)
+    assert entry.abuse_notification and entry.agency == "child_guidance_centre"
+    record_agency_answer(
+        db,
+        counsellor,
+        report,
+        notice.id,
+        answer="家庭訪問で安全確認済み",
+        safety_confirmed=True,
+        answered_at=datetime.now(UTC),
+    )
+    (notice,) = notifications_of(db, report.id)
+    assert not notice.late and notice.safety_confirmed
+    assert overdue_safety_checks(db, [report.id]) == set()
+    kinds = [event.kind for event in case_trail(db, report.id)]
+    assert "agency_notified" in kinds and "agency_answered" in kinds
+
+
+def test_an_abuse_notification_within_48_hours_is_not_yet_overdue_and_never_goes_to_a_school(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school)
+    with pytest.raises(SubmissionError, match="notification_agency"):
+        notify_agency(
+            db,
+            counsellor,
+            report,
+            agency="school",
+            contact_person="",
+            summary="x",
+            notified_at=datetime.now(UTC),
+        )
+    notify_agency(
+        db,
+        counsellor,
+        report,
+        agency="ward_office",
+        contact_person="",
+        summary="区役所へ通告",
+        notified_at=datetime.now(UTC) - timedelta(hours=47),
+    )
+    assert overdue_safety_checks(db, [report.id]) == set()

@@ -213,14 +213,27 @@ def test_the_centre_logs_a_contact_and_the_coordination_page_lists_it(client, ci
         "contact_person": "担当 田中",
         "summary": "家庭訪問の予定を共有した",
         "pupil_consent": "agreed",
-        "abuse_notification": "1",
         "contacted_at": "",
     }
     assert act(client, csrf, report_id, "coordination", **form).status_code == 303
     listed = page(client, "/staff/coordination")
     assert "家庭訪問の予定を共有した" in listed and "担当 田中" in listed
     assert f"/staff/reports/{report_id}" in listed
-    assert "虐待通告" in page(client, f"/staff/reports/{report_id}")
+    notice = {"agency": "child_guidance_centre", "summary": "虐待の疑いで通告", "notified_at": ""}
+    assert act(client, csrf, report_id, "notify", **notice).status_code == 303
+    shown = page(client, f"/staff/reports/{report_id}").split('id="agency-notifications-title"')[1]
+    assert "虐待の疑いで通告" in shown and "児童虐待防止法 第6条" in shown
+    assert "安全確認の期限" in shown and "安全確認の期限切れ" not in shown
+
+
+def test_an_abuse_notification_to_a_school_is_refused_in_staff_words(client, city):
+    _, token = city.school()
+    report_id, _ = report_to(client, city, token)
+    csrf = log_in(client, city.staff("centre"))
+    refused = act(client, csrf, report_id, "notify", agency="school", summary="x", notified_at="")
+    assert refused.status_code == 400
+    assert "学校は通告先になりません" in refused.text
+    assert city.db.execute("SELECT count(*) FROM agency_notifications").fetchone() == (0,)
 
 
 def hand_over_form(csrf, to, **fields):
@@ -242,7 +255,9 @@ def test_a_school_brought_in_sees_none_of_the_centres_own_work(client, city):
     act(client, csrf, report_id, "watch", watch="1", reason="同じ家庭から二件目")
     act(client, csrf, report_id, "headline", headline="センターの見立て")
     coordination = {"agency": "police", "summary": "警察へ", "pupil_consent": "not_asked"}
-    act(client, csrf, report_id, "coordination", abuse_notification="1", **coordination)
+    act(client, csrf, report_id, "coordination", **coordination)
+    notice = {"agency": "child_guidance_centre", "summary": "通告した", "notified_at": ""}
+    act(client, csrf, report_id, "notify", **notice)
     handed = client.post(
         f"/staff/reports/{report_id}/hand-over",
         data=hand_over_form(csrf, "school_team", reason="登校の様子を見てください"),

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from school_report import case_review, cases, triage
+from school_report import agency_notifications, case_review, cases, triage
 from school_report.case_file import case_file
 from school_report.hours import city_zone
 from school_report.migrations import STATUSES
@@ -122,7 +122,8 @@ async def _urgency(request, staff, report, form) -> None:
     if one(form, "confirm"):
         await call_domain(request, triage.confirm_urgency, staff, report)
     else:
-        await call_domain(request, triage.set_urgency, staff, report, one(form, "urgency"))
+        urgency, reason = one(form, "urgency"), one(form, "urgency_reason")
+        await call_domain(request, triage.set_urgency, staff, report, urgency, reason)
 
 
 async def _checklist(request, staff, report, form) -> None:
@@ -179,8 +180,37 @@ async def _coordination(request, staff, report, form) -> None:
         contact_person=one(form, "contact_person"),
         summary=one(form, "summary"),
         pupil_consent=one(form, "pupil_consent"),
-        abuse_notification=one(form, "abuse_notification") == "1",
+        abuse_notification=False,  # a 通告 is recorded as one, with its 48-hour clock
         contacted_at=await _local_time(request, one(form, "contacted_at")),
+    )
+
+
+async def _notify_agency(request, staff, report, form) -> None:
+    await call_domain(
+        request,
+        agency_notifications.notify_agency,
+        staff,
+        report,
+        agency=one(form, "agency"),
+        contact_person=one(form, "contact_person"),
+        summary=one(form, "summary"),
+        notified_at=await _local_time(request, one(form, "notified_at")),
+    )
+
+
+async def _agency_answer(request, staff, report, form) -> None:
+    notification_id = whole_number(one(form, "notification_id"))
+    if notification_id is None:
+        raise HTTPException(400, "bad_form")
+    await call_domain(
+        request,
+        agency_notifications.record_agency_answer,
+        staff,
+        report,
+        notification_id,
+        answer=one(form, "answer"),
+        safety_confirmed=one(form, "safety_confirmed") == "1",
+        answered_at=await _local_time(request, one(form, "answered_at")),
     )
 
 
@@ -201,6 +231,8 @@ ACTIONS: dict[str, Action] = {
     "note": _note,
     "watch": _watch,
     "coordination": _coordination,
+    "notify": _notify_agency,
+    "agency_answer": _agency_answer,
     "approve": _approve,
 }
 
