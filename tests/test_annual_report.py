@@ -17,7 +17,10 @@ from school_report.annual_tables import annual_report
 from school_report.contacts import ContactRefused, record_contact
 from school_report.publications import Change, frozen, publish
 from school_report.schools import find_school
+from school_report.topics import CATEGORIES
 from tests.annual_data import build, japan
+from tests.statistics_attack import Knowledge, pinned, read_table
+from tests.statistics_data import generate
 from tests.support import csrf_token_in, log_in
 
 FY2024 = (date(2024, 4, 1), date(2025, 3, 31))
@@ -396,3 +399,94 @@ def test_the_stats_publish_command_publishes_then_records_revisions(tmp_path):
     assert "nothing changed" in run().stdout
     record_contact(db, cases.cases["B"], "letter", "mother", japan("2025-10-01T10:00:00"))
     assert "recorded revision 1" in run().stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# A reader with every published annual table cannot work a hidden small count out
+
+
+def _count_columns(table: dict) -> dict:
+    return {
+        row: {
+            column: cell
+            for column, cell in cells.items()
+            if not column.endswith(("_share", "_previous", "_change"))
+        }
+        for row, cells in table.items()
+    }
+
+
+def _annual_knowledge(tables: dict[str, dict]) -> Knowledge:
+    """What a reader knows: each table's column totals, the categories' sub-items, the grand
+    totals repeated, coordination by activity adding up like by agency, cases ≤ contacts."""
+    knowledge = Knowledge()
+    distinct = ("annual_coordination", "annual_activities")  # a case may have several
+    for name, table in tables.items():
+        counts = _count_columns(table)
+        sums = name not in ("annual_by_content", *distinct)
+        read_table(knowledge, name, counts, total_row=sums and "total" in counts)
+    for name in distinct:
+        rows = [row for row in tables[name] if row != "total"]
+        parts = [(name, row, "contacts") for row in rows]
+        knowledge.add_sum((name, "total", "contacts"), parts)
+    content = _count_columns(tables["annual_by_content"])
+    rows = list(content)
+    categories = [row for row in rows if row in CATEGORIES]
+    knowledge.add_sum(
+        ("annual_by_content", "total", "contacts"),
+        [("annual_by_content", row, "contacts") for row in categories],
+    )
+    for index, category in enumerate(rows):
+        if category not in CATEGORIES:
+            continue
+        parts = []
+        for row in rows[index + 1 :]:
+            if row in CATEGORIES or row == "total":
+                break
+            parts.append(("annual_by_content", row, "contacts"))
+        knowledge.add_sum(("annual_by_content", category, "contacts"), parts)
+    for measure in ("cases", "contacts"):
+        grand = ("annual_summary", measure, "count")
+        for name in ("annual_by_method", "annual_by_consulter", "annual_by_level"):
+            knowledge.add_sum(grand, [(name, "total", measure)])
+            for row in tables[name]:
+                knowledge.at_most.append(((name, row, "cases"), (name, row, "contacts")))
+    knowledge.add_sum(
+        ("annual_summary", "contacts", "count"), [("annual_by_content", "total", "contacts")]
+    )
+    for measure in ("cases", "contacts"):
+        knowledge.add_sum(
+            ("annual_coordination", "total", measure), [("annual_activities", "total", measure)]
+        )
+    return knowledge
+
+
+def _truth(tables) -> dict:
+    return {
+        (table.name, row, column): cell
+        for table in tables
+        for (row, cells) in table.as_dict().items()
+        for column, cell in cells.items()
+        if isinstance(cell, int)
+    }
+
+
+def test_no_hidden_small_count_of_a_published_annual_report_can_be_worked_out(db):
+    schools = generate(db, reports=500)
+    scopes = [CITY, CENTRE, *(Scope("school", school) for school in schools[:4])]
+    hidden = 0
+    for scope in scopes:
+        published = annual_report(db, *FY2025, scope, publish=True)
+        if not published.tables:
+            continue
+        tables = {table.name: table.as_dict() for table in published.tables}
+        hidden += sum(
+            cell == "x"
+            for table in tables.values()
+            for row in table.values()
+            for cell in row.values()
+        )
+        truth = _truth(annual_report(db, *FY2025, scope).tables)
+        knowledge = _annual_knowledge(tables)
+        assert pinned(knowledge, truth, published.limit) == [], scope
+    assert hidden, "the schools' annual tables have small numbers to hide"
