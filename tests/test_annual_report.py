@@ -180,6 +180,7 @@ def test_the_top_sub_items_of_children_and_of_adults(db, annual):
     }
     assert list(adults) == ["精神不安", "親子・兄弟関係"]  # two each, in name order
     assert adults["精神不安"]["contacts"] == 2
+    assert "annual_top_adults" not in _tables(db, *FY2024)  # only children wrote then
 
 
 def test_watch_cases_coordination_and_notifications_in_the_year(db, annual):
