@@ -236,6 +236,7 @@ def test_the_page_shows_the_annual_tables_of_the_scope_asked_for(centre_client):
     assert "年報: センターの相談（センターが受け持つ事案）" in page.text
     summary = page.text.split('data-table="annual_summary"', 1)[1].split("</table>", 1)[0]
     assert "<td>4</td><td>2</td><td>+100.0%</td>" in summary
+    assert 'aria-label="相談方法別の延べ件数"' in page.text  # drawn as bars
     city_page = centre_client.get(f"/staff/statistics?{YEAR}&caseload=city")
     assert "年報: 市全体（すべての相談先）" in city_page.text
 

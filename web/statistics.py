@@ -361,6 +361,17 @@ async def _annual(request: Request, scope: Scope) -> AnnualReport:
     )
 
 
+def _annual_charts(tables: list[Table]) -> dict[str, object]:
+    """Contacts by method and by who consulted, as bars (hidden counts draw no bar)."""
+    charts = {}
+    for table in tables:
+        if table.name in ("annual_by_method", "annual_by_consulter"):
+            rows = table.rows[:-1] if table.total_row else table.rows
+            values = table.column("contacts")[: len(rows)]
+            charts[table.name] = bar_chart([label(*row) for row in rows], values)
+    return charts
+
+
 async def _publication(request: Request, scope: Scope) -> Publication:
     return await call_domain(
         request,
@@ -575,6 +586,7 @@ async def statistics_page(request: Request) -> Response:
     context.update(
         tables=publication.tables,
         annual_tables=shown.report.tables,
+        annual_charts=_annual_charts(shown.report.tables),
         revisions=[_revision_line(revision, zone) for revision in shown.revisions],
         unrecorded=[_change_line(change, annual.tables) for change in shown.unrecorded],
         can_publish=staff.role in CITY_ROLES,
