@@ -1,6 +1,7 @@
 """The annual report as Sapporo counts it: contacts by their own date, never a staff reply;
 cases with a contact in the period; scopes; every figure worked out by hand (tests/annual_data)."""
 
+import csv
 import io
 import shutil
 import sqlite3
@@ -492,3 +493,12 @@ def test_no_hidden_small_count_of_a_published_annual_report_can_be_worked_out(db
         knowledge = _annual_knowledge(tables)
         assert pinned(knowledge, truth, published.limit) == [], scope
     assert hidden, "the schools' annual tables have small numbers to hide"
+
+
+def test_the_csv_writes_shares_and_changes_as_percentages(centre_client):
+    response = centre_client.get(f"/staff/statistics/export.csv?{YEAR}")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    start = rows.index(["相談件数（実件数・延べ件数）"])
+    assert rows[start + 1] == ["", "件数", "前年度 件数", "増減率（%）"]
+    assert rows[start + 2] == ["実件数", "4", "2", "100.0"]

@@ -202,9 +202,9 @@ NAMES: dict[str, dict[str, str]] = {
 
 # A share, last year's count and the change, each of a measure.
 COMPARED = {
-    "share": N_("Share"),
+    "share": N_("Share (%)"),
     "previous": N_("%(measure)s last year"),
-    "change": N_("Change"),
+    "change": N_("Change (%)"),
 }
 PERCENT_KINDS = ("share", "change")  # fractions, shown and exported as percentages
 
@@ -222,9 +222,10 @@ def label(kind: str, key: str) -> str:
         return f"　{key}"  # under its category
     if kind == "table" and key in NAMES["annual_table"]:
         return _plain(NAMES["annual_table"][key])
+    if kind == "previous":
+        return _plain(COMPARED[kind], measure=label("column", key.rpartition("_")[0]))
     if kind in COMPARED:
-        measure = key.rpartition("_")[0]
-        return _plain(COMPARED[kind], measure=label("column", measure))
+        return _plain(COMPARED[kind])
     if kind == "hour":
         return f"{int(key):02d}:00"
     if kind == "grade" and key != NOT_GIVEN:
