@@ -535,7 +535,7 @@ def _activities(view: View) -> Section:
     coordination = _table(
         "coordination",
         [("agency", agency) for agency in agencies],
-        [("measure", "contacts"), ("measure", "abuse_notifications")],
+        [("coordination", "contacts"), ("measure", "abuse_notifications")],  # 延べ回数
         [list(counted.coordination.get(agency, (0, 0))) for agency in agencies],
     )
     at_most = {

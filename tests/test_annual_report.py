@@ -502,3 +502,9 @@ def test_the_csv_writes_shares_and_changes_as_percentages(centre_client):
     start = rows.index(["相談件数（実件数・延べ件数）"])
     assert rows[start + 1] == ["", "件数", "前年度 件数", "増減率（%）"]
     assert rows[start + 2] == ["実件数", "4", "2", "100.0"]
+
+
+def test_coordination_by_day_received_is_counted_in_times_not_messages(centre_client):
+    page = centre_client.get(f"/staff/statistics?{YEAR}")
+    table = page.text.split('data-table="coordination"', 1)[1].split("</thead>", 1)[0]
+    assert "延べ回数" in table and "メッセージ数" not in table

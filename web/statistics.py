@@ -94,6 +94,7 @@ NAMES: dict[str, dict[str, str]] = {
         "adult_cases": N_("Adults: cases"),
         "adult_contacts": N_("Adults: contacts"),
     },
+    "coordination": {"contacts": N_("Times (each coordination contact)")},
     "method": {
         "tablet": N_("Tablet"),
         "phone": N_("Phone"),
