@@ -491,6 +491,8 @@ def annual_report(
     if not publish:
         topics = _sub_items(db)
         for name, adults in (("annual_top_children", False), ("annual_top_adults", True)):
-            tables[name] = _top(name, current, adults, topics, previous)
+            top = _top(name, current, adults, topics, previous)
+            if top.rows:  # nobody of that side consulted: nothing to rank
+                tables[name] = top
     ordered = [tables[name] for name in TABLES if name in tables]
     return AnnualReport(start, end, scope, ordered, publish, limit, notes)

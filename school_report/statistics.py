@@ -1,12 +1,13 @@
-"""Statistics for the centre's annual report and the schools' own figures: the counting.
+"""Statistics of reports received, the centre's and the schools' own: the counting.
 
 `figures` counts a period, city-wide or for one school; `school_report.statistics_tables` lays
-the counts out as the tables the centre publishes (Sapporo's section II and the rest) and hides
-small numbers in those that leave the centre (`school_report.small_numbers`).
+the counts out as tables (受付件数 by channel, school, grade, hour…) and hides small numbers in
+those that leave the centre (`school_report.small_numbers`). The annual report as Sapporo
+counts it (実件数 and 延べ件数 by contact, each on its own date) is `school_report.annual_report`.
 
-Reports are counted by the day they were received, in the city's zone. 延べ件数 (contacts)
-counts the messages of those reports that the pupil can see, the pupil's and the staff's: a
-reply waiting for a supervisor is not a contact until it is approved. Hand-overs and
+Reports are counted by the day they were received, in the city's zone, with their messages
+that the pupil can see, the pupil's and the staff's (the column still named "contacts" here):
+a reply waiting for a supervisor is counted once it is approved. Hand-overs and
 coordination contacts are counted by the day they happened. City-wide counts come from
 `statistics_counts` (kept by triggers, migration m011) plus the reports of the partial UTC days
 at either end of the period; one school's come from its reports directly. A school's kind and a

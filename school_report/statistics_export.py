@@ -11,6 +11,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from school_report.statistics import Cell, Label, Table
 
@@ -55,9 +56,23 @@ def to_csv(tables: list[Table], label: LabelFn, heading: list[str]) -> bytes:
         writer.writerow([])
         writer.writerow([as_text(_title(table, label))])
         writer.writerows(
-            ["" if cell is None else as_text(cell) for cell in row] for row in _rows(table, label)
+            ["" if cell is None else as_text(cell) for cell in row]
+            for row in _rows(_in_percent(table), label)
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _in_percent(table: Table) -> Table:
+    """A CSV cell has no format: a fraction (0.258) is written as the percentage (25.8)."""
+    kinds = [kind for kind, _ in table.columns]
+    cells = tuple(
+        tuple(
+            round(cell * 100, 1) if kind in FRACTION_KINDS and isinstance(cell, float) else cell
+            for kind, cell in zip(kinds, row, strict=True)
+        )
+        for row in table.cells
+    )
+    return replace(table, cells=cells)
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

@@ -1,8 +1,9 @@
 """The statistics as tables, and what a reader could put together from them.
 
-`report_tables` is the one entry point of the page, the exports and `school-admin stats`. Each
-section below lays out its tables (Sapporo's section II first: by channel, by school level and
-category, the top sub-items) and says, as `Links`, what holds between their cells. A
+`report_tables` is the one entry point of the page, the exports and `school-admin stats` for the
+tables by day received (the annual tables are `school_report.annual_tables`). Each section
+below lays out its tables (by channel, by school level and category, the top sub-items…) and
+says, as `Links`, what holds between their cells. A
 publication (a table for the board of education or the public, and every school-level view) is
 protected by `school_report.small_numbers` from those links, which are laid out as a network:
 
@@ -327,7 +328,7 @@ def _level_grid(view: View, measure: str) -> list[list[int]]:
 
 
 def _levels(view: View) -> Section:
-    """Sapporo's table of consultations by school level of the child and by category."""
+    """Reports received by category and by the school level of the child."""
     rows = [("category", category) for category in CATEGORIES]
     columns = [("kind", kind) for kind in SCHOOL_KINDS]
     made = [
@@ -534,7 +535,7 @@ def _activities(view: View) -> Section:
     coordination = _table(
         "coordination",
         [("agency", agency) for agency in agencies],
-        [("measure", "contacts"), ("measure", "abuse_notifications")],
+        [("coordination", "contacts"), ("measure", "abuse_notifications")],  # 延べ回数
         [list(counted.coordination.get(agency, (0, 0))) for agency in agencies],
     )
     at_most = {

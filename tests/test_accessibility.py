@@ -76,6 +76,7 @@ VISITS: dict[str, Callable[[World], Visit]] = {
     "/staff/weekly": lambda w: Visit("centre", "/staff/weekly"),
     "/staff/weekly/print": lambda w: Visit("centre", "/staff/weekly/print"),
     "/staff/statistics": lambda w: Visit("centre", "/staff/statistics"),
+    "/staff/statistics/definitions": lambda w: Visit("centre", "/staff/statistics/definitions"),
     "/staff/admin": lambda w: Visit("admin", "/staff/admin"),
     "/staff/admin/schools": lambda w: Visit("admin", "/staff/admin/schools"),
     "/staff/admin/schools/{school_id:id}": lambda w: Visit(

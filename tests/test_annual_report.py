@@ -1,6 +1,7 @@
 """The annual report as Sapporo counts it: contacts by their own date, never a staff reply;
 cases with a contact in the period; scopes; every figure worked out by hand (tests/annual_data)."""
 
+import csv
 import io
 import shutil
 import sqlite3
@@ -17,7 +18,10 @@ from school_report.annual_tables import annual_report
 from school_report.contacts import ContactRefused, record_contact
 from school_report.publications import Change, frozen, publish
 from school_report.schools import find_school
+from school_report.topics import CATEGORIES
 from tests.annual_data import build, japan
+from tests.statistics_attack import Knowledge, pinned, read_table
+from tests.statistics_data import generate
 from tests.support import csrf_token_in, log_in
 
 FY2024 = (date(2024, 4, 1), date(2025, 3, 31))
@@ -177,6 +181,7 @@ def test_the_top_sub_items_of_children_and_of_adults(db, annual):
     }
     assert list(adults) == ["精神不安", "親子・兄弟関係"]  # two each, in name order
     assert adults["精神不安"]["contacts"] == 2
+    assert "annual_top_adults" not in _tables(db, *FY2024)  # only children wrote then
 
 
 def test_watch_cases_coordination_and_notifications_in_the_year(db, annual):
@@ -232,6 +237,7 @@ def test_the_page_shows_the_annual_tables_of_the_scope_asked_for(centre_client):
     assert "年報: センターの相談（センターが受け持つ事案）" in page.text
     summary = page.text.split('data-table="annual_summary"', 1)[1].split("</table>", 1)[0]
     assert "<td>4</td><td>2</td><td>+100.0%</td>" in summary
+    assert 'aria-label="相談方法別の延べ件数"' in page.text  # drawn as bars
     city_page = centre_client.get(f"/staff/statistics?{YEAR}&caseload=city")
     assert "年報: 市全体（すべての相談先）" in city_page.text
 
@@ -396,3 +402,109 @@ def test_the_stats_publish_command_publishes_then_records_revisions(tmp_path):
     assert "nothing changed" in run().stdout
     record_contact(db, cases.cases["B"], "letter", "mother", japan("2025-10-01T10:00:00"))
     assert "recorded revision 1" in run().stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# A reader with every published annual table cannot work a hidden small count out
+
+
+def _count_columns(table: dict) -> dict:
+    return {
+        row: {
+            column: cell
+            for column, cell in cells.items()
+            if not column.endswith(("_share", "_previous", "_change"))
+        }
+        for row, cells in table.items()
+    }
+
+
+def _annual_knowledge(tables: dict[str, dict]) -> Knowledge:
+    """What a reader knows: each table's column totals, the categories' sub-items, the grand
+    totals repeated, coordination by activity adding up like by agency, cases ≤ contacts."""
+    knowledge = Knowledge()
+    distinct = ("annual_coordination", "annual_activities")  # a case may have several
+    for name, table in tables.items():
+        counts = _count_columns(table)
+        sums = name not in ("annual_by_content", *distinct)
+        read_table(knowledge, name, counts, total_row=sums and "total" in counts)
+    for name in distinct:
+        rows = [row for row in tables[name] if row != "total"]
+        parts = [(name, row, "contacts") for row in rows]
+        knowledge.add_sum((name, "total", "contacts"), parts)
+    content = _count_columns(tables["annual_by_content"])
+    rows = list(content)
+    categories = [row for row in rows if row in CATEGORIES]
+    knowledge.add_sum(
+        ("annual_by_content", "total", "contacts"),
+        [("annual_by_content", row, "contacts") for row in categories],
+    )
+    for index, category in enumerate(rows):
+        if category not in CATEGORIES:
+            continue
+        parts = []
+        for row in rows[index + 1 :]:
+            if row in CATEGORIES or row == "total":
+                break
+            parts.append(("annual_by_content", row, "contacts"))
+        knowledge.add_sum(("annual_by_content", category, "contacts"), parts)
+    for measure in ("cases", "contacts"):
+        grand = ("annual_summary", measure, "count")
+        for name in ("annual_by_method", "annual_by_consulter", "annual_by_level"):
+            knowledge.add_sum(grand, [(name, "total", measure)])
+            for row in tables[name]:
+                knowledge.at_most.append(((name, row, "cases"), (name, row, "contacts")))
+    knowledge.add_sum(
+        ("annual_summary", "contacts", "count"), [("annual_by_content", "total", "contacts")]
+    )
+    for measure in ("cases", "contacts"):
+        knowledge.add_sum(
+            ("annual_coordination", "total", measure), [("annual_activities", "total", measure)]
+        )
+    return knowledge
+
+
+def _truth(tables) -> dict:
+    return {
+        (table.name, row, column): cell
+        for table in tables
+        for (row, cells) in table.as_dict().items()
+        for column, cell in cells.items()
+        if isinstance(cell, int)
+    }
+
+
+def test_no_hidden_small_count_of_a_published_annual_report_can_be_worked_out(db):
+    schools = generate(db, reports=500)
+    scopes = [CITY, CENTRE, *(Scope("school", school) for school in schools[:4])]
+    hidden = 0
+    for scope in scopes:
+        published = annual_report(db, *FY2025, scope, publish=True)
+        if not published.tables:
+            continue
+        tables = {table.name: table.as_dict() for table in published.tables}
+        hidden += sum(
+            cell == "x"
+            for table in tables.values()
+            for row in table.values()
+            for cell in row.values()
+        )
+        truth = _truth(annual_report(db, *FY2025, scope).tables)
+        knowledge = _annual_knowledge(tables)
+        assert pinned(knowledge, truth, published.limit) == [], scope
+    assert hidden, "the schools' annual tables have small numbers to hide"
+
+
+def test_the_csv_writes_shares_and_changes_as_percentages(centre_client):
+    response = centre_client.get(f"/staff/statistics/export.csv?{YEAR}")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    start = rows.index(["相談件数（実件数・延べ件数）"])
+    assert rows[start + 1] == ["", "件数", "前年度 件数", "増減率（%）"]
+    assert rows[start + 2] == ["実件数", "4", "2", "100.0"]
+
+
+def test_coordination_by_day_received_is_counted_in_times_not_messages(centre_client):
+    page = centre_client.get(f"/staff/statistics?{YEAR}")
+    table = page.text.split('data-table="coordination"', 1)[1].split("</thead>", 1)[0]
+    assert "延べ回数" in table and "メッセージ数" not in table

@@ -174,6 +174,8 @@ RULES: dict[tuple[str, str], Expect] = {
     # Every staff member sees their own school's figures; the centre and admins the city's.
     ("GET", "/staff/statistics"): any_staff,
     ("GET", "/staff/statistics/export.{format:str}"): any_staff,
+    ("GET", "/staff/statistics/definitions"): any_staff,
+    ("POST", "/staff/statistics/publish"): staff_only("centre", "admin", refused=404),
     ("GET", "/staff/admin"): staff_only("admin", "school_admin"),
     ("GET", "/staff/admin/log"): staff_only("admin", "school_admin"),
     ("GET", "/staff/admin/schools"): staff_only("admin"),

@@ -94,6 +94,7 @@ NAMES: dict[str, dict[str, str]] = {
         "adult_cases": N_("Adults: cases"),
         "adult_contacts": N_("Adults: contacts"),
     },
+    "coordination": {"contacts": N_("Times (each coordination contact)")},
     "method": {
         "tablet": N_("Tablet"),
         "phone": N_("Phone"),
@@ -202,9 +203,9 @@ NAMES: dict[str, dict[str, str]] = {
 
 # A share, last year's count and the change, each of a measure.
 COMPARED = {
-    "share": N_("Share"),
+    "share": N_("Share (%)"),
     "previous": N_("%(measure)s last year"),
-    "change": N_("Change"),
+    "change": N_("Change (%)"),
 }
 PERCENT_KINDS = ("share", "change")  # fractions, shown and exported as percentages
 
@@ -222,9 +223,10 @@ def label(kind: str, key: str) -> str:
         return f"　{key}"  # under its category
     if kind == "table" and key in NAMES["annual_table"]:
         return _plain(NAMES["annual_table"][key])
+    if kind == "previous":
+        return _plain(COMPARED[kind], measure=label("column", key.rpartition("_")[0]))
     if kind in COMPARED:
-        measure = key.rpartition("_")[0]
-        return _plain(COMPARED[kind], measure=label("column", measure))
+        return _plain(COMPARED[kind])
     if kind == "hour":
         return f"{int(key):02d}:00"
     if kind == "grade" and key != NOT_GIVEN:
@@ -359,6 +361,17 @@ async def _annual(request: Request, scope: Scope) -> AnnualReport:
     return await call_domain(
         request, annual_report, scope.start, scope.end, scope.annual(), publish=scope.publish
     )
+
+
+def _annual_charts(tables: list[Table]) -> dict[str, object]:
+    """Contacts by method and by who consulted, as bars (hidden counts draw no bar)."""
+    charts = {}
+    for table in tables:
+        if table.name in ("annual_by_method", "annual_by_consulter"):
+            rows = table.rows[:-1] if table.total_row else table.rows
+            values = table.column("contacts")[: len(rows)]
+            charts[table.name] = bar_chart([label(*row) for row in rows], values)
+    return charts
 
 
 async def _publication(request: Request, scope: Scope) -> Publication:
@@ -575,6 +588,7 @@ async def statistics_page(request: Request) -> Response:
     context.update(
         tables=publication.tables,
         annual_tables=shown.report.tables,
+        annual_charts=_annual_charts(shown.report.tables),
         revisions=[_revision_line(revision, zone) for revision in shown.revisions],
         unrecorded=[_change_line(change, annual.tables) for change in shown.unrecorded],
         can_publish=staff.role in CITY_ROLES,
