@@ -193,9 +193,10 @@ def main(names: list[str]) -> int:
         print(f"unknown: {sorted(unknown)}", file=sys.stderr)
         return 2
     unexplained = []
-    for module in MODULES:
-        if not names or module.name in names:
-            unexplained += report(module, *mutate(module))
+    by_name = {module.name: module for module in MODULES}
+    for name in names or list(by_name):  # in the order asked for
+        module = by_name[name]
+        unexplained += report(module, *mutate(module))
     return 1 if unexplained else 0
 
 
