@@ -105,11 +105,19 @@ def responses_of_every_kind(client, city) -> dict[str, object]:
     return kinds
 
 
-@pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
-def test_every_kind_of_response_carries_exactly_the_promised_headers(settings, city, https):
-    app = create_app(replace(settings, https=https))
+@pytest.mark.parametrize(
+    ("configured", "scheme"),
+    [(False, "http"), (True, "https"), (False, "https")],
+    ids=["http", "https", "https forwarded by a trusted proxy"],
+)
+def test_every_kind_of_response_carries_exactly_the_promised_headers(
+    settings, city, configured, scheme
+):
+    """The third: the address is not configured as HTTPS, but uvicorn put a trusted proxy's
+    scheme in the request (`serve --proxy-headers`)."""
+    https = scheme == "https"
+    app = create_app(replace(settings, https=configured))
     app.router.routes.append(Route("/boom", _boom))
-    scheme = "https" if https else "http"
     with TestClient(
         app,
         base_url=f"{scheme}://testserver",
