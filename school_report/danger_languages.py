@@ -546,8 +546,8 @@ def detect_language(text: str) -> str:
     characters without kana are Chinese unless they are forms only Japanese writes (気, 殺, 帰);
     Latin letters are told apart by letters only one language has (ơ, ư, đ; ç, ão), then by
     each language's short frequent words, then by lingua (offline, low-accuracy mode)."""
-    if _KANA.search(text):
-        return "ja"
+    if _KANA.search(text) or not any(char.isalpha() for char in text):
+        return "ja"  # kana; or nothing to read (emoji, digits): no interpreter needed
     han = _HAN.findall(text)
     if han and len(han) * 2 >= len(_LATIN.findall(text)):
         return "ja" if _japanese_kanji_lead(han) else "zh-Hans"

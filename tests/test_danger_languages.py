@@ -166,6 +166,11 @@ def test_japanese_and_chinese_are_told_apart():
     assert set(LANGUAGES) == {"ja", *PATTERN_LANGUAGES}
 
 
+def test_a_message_without_words_needs_no_interpreter():
+    assert detect_language("😭😭😭") == "ja"
+    assert detect_language("") == "ja"
+
+
 def test_a_long_message_is_read_in_a_few_milliseconds():
     """The benchmark measures properly; here only that a 1,000-character message, made of the
     corpus's danger and look-alikes in every language at once, is far from slow. CPU time, so
