@@ -74,7 +74,7 @@ def case_file(db: Database, staff: Staff, report: Report) -> CaseFile:
         case=cases.case_for(db, staff, report.id),
         may_work=may_work,
         is_centre=is_centre,
-        may_approve=may_work and not in_training,
+        may_approve=may_work and cases.is_supervisor(db, staff),
         in_training=in_training,
         checklist=triage.checklist(db, report.id) if is_centre else [],
         highlights=_highlights(db, staff, report.id),

@@ -933,3 +933,14 @@ def m013_lawful_grounds(db: Database) -> None:
         "CREATE INDEX agency_notifications_waiting ON agency_notifications (notified_at) "
         "WHERE answered_at IS NULL",
     )
+
+
+@migrations()
+def m013_supervisors(db: Database) -> None:
+    """Who may approve or return a trainee's reply: a supervisor, named by the city, not any
+    staff member outside training. Those who have approved a reply already keep doing so."""
+    db.execute("ALTER TABLE staff ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE staff SET supervisor = 1 WHERE needs_review = 0 AND id IN "
+        "(SELECT staff_id FROM case_events WHERE kind = 'reply_approved')"
+    )

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from school_report import two_factor
 from school_report.reports import add_staff_reply, pupil_report, submit_report
+from school_report.staff import set_supervisor
 from school_report.topics import topic
 from tests.support import (
     PASSWORD,
@@ -485,9 +486,9 @@ POSTS_WITHOUT_TEXT = {
     "/staff/admin/recipients/{slug}",
 }
 CASE_ACTIONS_WITHOUT_TEXT = {"urgency", "checklist", "status", "reopen", "assign"}
-# Actions on a record another form makes first (an agency's answer to a 通告), tried in
-# tests/test_cases.py and the browser test, which make the record.
-CASE_ACTIONS_ON_A_RECORD = {"agency_answer"}
+# Actions on a record another form makes first (an agency's answer to a 通告, a trainee's
+# reply returned), tried in tests/test_cases.py and the browser tests, which make the record.
+CASE_ACTIONS_ON_A_RECORD = {"agency_answer", "return_reply"}
 
 
 def _route_pattern(path: str) -> str:
@@ -527,6 +528,7 @@ class StaffWorld:
 def _staff_world(client, city, role: str) -> StaffWorld:
     school, _ = city.school()
     centre = city.staff("centre")
+    set_supervisor(city.db, centre.id, True)  # approves the waiting reply
     submit_report(
         city.db, school, topic_id(city.db, "home"), "centre", "いえが こわい", submission_key="c"
     )
