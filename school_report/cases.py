@@ -10,7 +10,7 @@ centre's.
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
 
@@ -548,3 +548,39 @@ def return_reply(db: Database, staff: Staff, report: Report, message_id: int, co
             trainee_id=row[1],
             comment=why,
         )
+
+
+# Advice from the weekly case review (支援方針会議)
+
+MAX_ADVICE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Advice:
+    staff_name: str | None
+    text: str
+    meeting: str  # the day of the review, in the city's calendar
+    created_at: str
+
+
+def record_advice(db: Database, staff: Staff, report: Report, advice: str, meeting: date) -> None:
+    """What the external lawyer and welfare advisers said about the case at the weekly review,
+    kept on the case (in its append-only trail) and shown in the next review."""
+    require_centre(staff)
+    require_work(db, staff, report.id)
+    text = clean_text(advice, MAX_ADVICE_CHARS, required=True, multiline=True)
+    with transaction(db):
+        record_event(
+            db, report.id, staff.id, "advice_recorded", advice=text, meeting=meeting.isoformat()
+        )
+
+
+def advice_of(db: Database, report_id: int) -> list[Advice]:
+    rows = db.execute(
+        "SELECT st.display_name, json_extract(e.detail, '$.advice'), "
+        "json_extract(e.detail, '$.meeting'), e.created_at FROM case_events e "
+        "LEFT JOIN staff st ON st.id = e.staff_id "
+        "WHERE e.report_id = ? AND e.kind = 'advice_recorded' ORDER BY e.id",
+        [report_id],
+    )
+    return [Advice(*row) for row in rows]

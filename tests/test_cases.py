@@ -544,3 +544,25 @@ def test_an_abuse_notification_within_48_hours_is_not_yet_overdue_and_never_goes
         notified_at=datetime.now(UTC) - timedelta(hours=47),
     )
     assert overdue_safety_checks(db, [report.id]) == set()
+
+
+def test_the_advice_of_the_weekly_review_is_kept_on_the_case_and_shown_at_the_next(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school)
+    cases.record_advice(db, counsellor, report, "学校と連携し、見守りを続ける", date(2026, 12, 2))
+    (advice,) = cases.advice_of(db, report.id)
+    assert (advice.text, advice.meeting, advice.staff_name) == (
+        "学校と連携し、見守りを続ける",
+        "2026-12-02",
+        "佐藤",
+    )
+    monday = datetime.now(UTC).astimezone(city_zone(db)).date()
+    monday -= timedelta(days=monday.weekday())
+    (row,) = case_review.weekly_review(db, counsellor, monday)
+    assert row.latest_advice == "学校と連携し、見守りを続ける"
+    with pytest.raises(SubmissionError, match="empty"):
+        cases.record_advice(db, counsellor, report, " ", date(2026, 12, 2))
+    nurse = add_staff(db, unique("nurse"), PASSWORD, "nurse", school)
+    with pytest.raises(cases.NotAllowed):
+        cases.record_advice(db, nurse, report, "x", date(2026, 12, 2))

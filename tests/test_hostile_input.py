@@ -322,6 +322,13 @@ STAFF_FORMS = {
         ("contact_person", "summary", "notified_at"),
         (REPORT,),
     ),
+    "weekly review advice": StaffForm(
+        "centre",
+        f"{REPORT}/case/advice",
+        {"advice": "がっこうと れんけいを", "meeting": ""},
+        ("advice", "meeting"),
+        (REPORT, "/staff/weekly"),
+    ),
     "watch reason": StaffForm(
         "centre",
         f"{REPORT}/case/watch",

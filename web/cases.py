@@ -228,6 +228,15 @@ async def _return_reply(request, staff, report, form) -> None:
     await call_domain(request, cases.return_reply, staff, report, message_id, one(form, "comment"))
 
 
+async def _advice(request, staff, report, form) -> None:
+    try:
+        meeting = date.fromisoformat(one(form, "meeting")) if one(form, "meeting") else None
+    except ValueError as error:
+        raise SubmissionError("bad_date") from error
+    meeting = meeting or await _today(request)
+    await call_domain(request, cases.record_advice, staff, report, one(form, "advice"), meeting)
+
+
 ACTIONS: dict[str, Action] = {
     "urgency": _urgency,
     "checklist": _checklist,
@@ -242,6 +251,7 @@ ACTIONS: dict[str, Action] = {
     "agency_answer": _agency_answer,
     "approve": _approve,
     "return_reply": _return_reply,
+    "advice": _advice,
 }
 
 
