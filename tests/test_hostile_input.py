@@ -402,6 +402,25 @@ STAFF_FORMS = {
         ("open", "close", "weekday"),
         ("/staff/admin/settings",),
     ),
+    "school hours": StaffForm(
+        "admin",
+        "/staff/admin/settings/school_hours",
+        {
+            "weekday": ["0", "1", "2", "3", "4"],
+            "open": "08:15",
+            "close": "16:45",
+            "school_breaks": "2031-07-20 2031-08-31",
+        },
+        ("open", "close", "weekday", "school_breaks"),
+        ("/staff/admin/settings",),
+    ),
+    "help lines": StaffForm(
+        "admin",
+        "/staff/admin/settings/help_lines",
+        {"help_lines": "まちの こども でんわ | 096-000-0000 | 09:00-17:00", "urgent_to_centre": ""},
+        ("help_lines",),
+        ("/staff/admin/settings",),
+    ),
     "holidays": StaffForm(
         "admin",
         "/staff/admin/settings/holidays",
