@@ -55,6 +55,7 @@ from school_report.staff import (
     find_staff,
     list_staff,
     reset_password,
+    set_supervisor,
 )
 from school_report.statistics import THRESHOLDS, StatisticsError, set_threshold
 from school_report.statistics import threshold as statistics_threshold
@@ -279,6 +280,13 @@ def cmd_staff_disable(args: argparse.Namespace) -> None:
     db = _database(args)
     _call(disable_staff, db, _staff_named(db, args.login).id)
     print(f"{args.login} is disabled; their open sessions have ended")
+
+
+def cmd_staff_supervisor(args: argparse.Namespace) -> None:
+    db = _database(args)
+    _call(set_supervisor, db, _staff_named(db, args.login).id, not args.off)
+    state = "no longer approves" if args.off else "approves or returns"
+    print(f"{args.login} {state} the replies of counsellors in training")
 
 
 def cmd_staff_reset_password(args: argparse.Namespace) -> None:
@@ -566,6 +574,11 @@ def _staff_commands(commands: Commands) -> None:
     add.add_argument("--school", help="the school of a nurse or school_team")
     add.add_argument("--name", help="the name shown to colleagues")
     _command(staff, "list", cmd_staff_list, "list staff accounts")
+    supervisor = _command(
+        staff, "supervisor", cmd_staff_supervisor, "let a person approve trainees' replies"
+    )
+    supervisor.add_argument("login")
+    supervisor.add_argument("--off", action="store_true", help="take the capability away")
     for name, fn, help in STAFF_COMMANDS:
         _command(staff, name, fn, help).add_argument("login")
 

@@ -35,6 +35,7 @@ class CaseFile:
     notes: list[cases.Note]
     coordination: list[cases.Coordination]
     agency_notifications: list[AgencyNotification]  # 通告, the centre's
+    advice: list[cases.Advice]  # from the weekly case review, the centre's
     trail: list[CaseEvent]
     due_at: datetime | None
 
@@ -75,7 +76,7 @@ def case_file(db: Database, staff: Staff, report: Report) -> CaseFile:
         case=cases.case_for(db, staff, report.id),
         may_work=may_work,
         is_centre=is_centre,
-        may_approve=may_work and not in_training,
+        may_approve=may_work and cases.is_supervisor(db, staff),
         in_training=in_training,
         checklist=triage.checklist(db, report.id) if is_centre else [],
         highlights=_highlights(db, staff, report.id),
@@ -84,6 +85,7 @@ def case_file(db: Database, staff: Staff, report: Report) -> CaseFile:
         notes=cases.notes_of(db, staff, report.id),
         coordination=cases.coordination_of(db, report.id) if is_centre else [],
         agency_notifications=notifications_of(db, report.id) if is_centre else [],
+        advice=cases.advice_of(db, report.id) if is_centre else [],
         trail=case_trail(db, report.id, viewer=staff),
         due_at=deadlines(db).due_at(report),
     )

@@ -35,6 +35,7 @@ class ReviewRow:
     watch_case: bool
     watch_reason: str | None
     safety_check_overdue: bool = False  # a 通告 unanswered 48 hours on (at the review)
+    latest_advice: str | None = None  # what the advisers said last time, before this week
 
     def topic(self, language: str) -> str:
         return self.topic_ja if language == "ja" else self.topic_en
@@ -64,12 +65,14 @@ def weekly_review(db: Database, staff: Staff, week_start: date) -> list[ReviewRo
         "SELECT r.id, r.created_at, t.label_ja, t.label_en, s.kind, r.urgency, r.status, "
         "a.display_name, r.headline, (SELECT n.body FROM notes n WHERE n.report_id = r.id "
         f"AND n.created_at < ? AND {notes} ORDER BY n.id DESC LIMIT 1), "
-        "r.watch_case, r.watch_reason FROM reports r "
+        "r.watch_case, r.watch_reason, (SELECT json_extract(e.detail, '$.advice') "
+        "FROM case_events e WHERE e.report_id = r.id AND e.kind = 'advice_recorded' "
+        "AND e.created_at < ? ORDER BY e.id DESC LIMIT 1) FROM reports r "
         "JOIN topics t ON t.id = r.topic_id JOIN schools s ON s.id = r.school_id "
         "LEFT JOIN staff a ON a.id = r.assigned_to "
         f"WHERE {condition} AND r.created_at < ? AND (r.closed_at IS NULL OR r.closed_at >= ?) "
         "ORDER BY r.created_at, r.id",
-        [end, *note_params, *params, end, start],
+        [end, *note_params, end, *params, end, start],
     )
     rows = rows.fetchall()
     late = overdue_safety_checks(db, [row[0] for row in rows])
@@ -84,6 +87,7 @@ def weekly_review(db: Database, staff: Staff, week_start: date) -> list[ReviewRo
             bool(row[10]),
             row[11],
             row[0] in late,
+            note_headline(row[12]),
         )
         for row in rows
     ]

@@ -10,7 +10,7 @@ centre's.
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
 
@@ -475,9 +475,16 @@ class PendingReply:
     created_at: str
 
 
+def is_supervisor(db: Database, staff: Staff) -> bool:
+    """Whether this person approves or returns the replies of counsellors in training (a
+    capability the city gives, not every staff member outside training)."""
+    row = db.execute("SELECT supervisor FROM staff WHERE id = ?", [staff.id]).fetchone()
+    return bool(row and row[0])
+
+
 def pending_replies(db: Database, staff: Staff) -> list[PendingReply]:
     """Replies waiting for this supervisor, across the reports they answer, oldest first."""
-    if needs_review(db, staff):
+    if not is_supervisor(db, staff):
         return []
     condition, params = answer_condition(staff)
     rows = db.execute(
@@ -500,7 +507,7 @@ def approve_reply(db: Database, staff: Staff, report: Report, message_id: int, b
     """A supervisor lets a waiting reply go to the pupil, as written or corrected; what the
     trainee wrote stays in the audit trail."""
     require_work(db, staff, report.id)
-    if needs_review(db, staff):
+    if not is_supervisor(db, staff):
         raise NotAllowed("not_a_supervisor")
     text = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
     with transaction(db):
@@ -518,3 +525,67 @@ def approve_reply(db: Database, staff: Staff, report: Report, message_id: int, b
         mark_replied(db, report.id, staff.id)
         edited = {"written": row[0]} if text != row[0] else {}
         record_event(db, report.id, staff.id, "reply_approved", message_id=message_id, **edited)
+
+
+def return_reply(db: Database, staff: Staff, report: Report, message_id: int, comment: str) -> None:
+    """A supervisor sends a trainee's waiting reply back with a comment: the pupil never sees
+    it; what the trainee wrote and the comment stay in the audit trail, for the trainee."""
+    require_work(db, staff, report.id)
+    if not is_supervisor(db, staff):
+        raise NotAllowed("not_a_supervisor")
+    why = clean_text(comment, MAX_MESSAGE_CHARS, required=True, multiline=True)
+    with transaction(db):
+        row = db.execute(
+            "SELECT body, staff_id FROM messages WHERE id = ? AND report_id = ? "
+            "AND review_state = 'pending'",
+            [message_id, report.id],
+        ).fetchone()
+        if row is None:
+            raise SubmissionError("already_reviewed")
+        db.execute("DELETE FROM messages WHERE id = ?", [message_id])
+        record_event(
+            db,
+            report.id,
+            staff.id,
+            "reply_returned",
+            message_id=message_id,
+            written=row[0],
+            trainee_id=row[1],
+            comment=why,
+        )
+
+
+# Advice from the weekly case review (支援方針会議)
+
+MAX_ADVICE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Advice:
+    staff_name: str | None
+    text: str
+    meeting: str  # the day of the review, in the city's calendar
+    created_at: str
+
+
+def record_advice(db: Database, staff: Staff, report: Report, advice: str, meeting: date) -> None:
+    """What the external lawyer and welfare advisers said about the case at the weekly review,
+    kept on the case (in its append-only trail) and shown in the next review."""
+    require_centre(staff)
+    require_work(db, staff, report.id)
+    text = clean_text(advice, MAX_ADVICE_CHARS, required=True, multiline=True)
+    with transaction(db):
+        record_event(
+            db, report.id, staff.id, "advice_recorded", advice=text, meeting=meeting.isoformat()
+        )
+
+
+def advice_of(db: Database, report_id: int) -> list[Advice]:
+    rows = db.execute(
+        "SELECT st.display_name, json_extract(e.detail, '$.advice'), "
+        "json_extract(e.detail, '$.meeting'), e.created_at FROM case_events e "
+        "LEFT JOIN staff st ON st.id = e.staff_id "
+        "WHERE e.report_id = ? AND e.kind = 'advice_recorded' ORDER BY e.id",
+        [report_id],
+    )
+    return [Advice(*row) for row in rows]

@@ -9,17 +9,20 @@ child's life or body, recorded with that ground, told to the pupil in the thread
 the audit trail.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from school_report import hand_overs
+from school_report.admin_log import Actor
 from school_report.clock import utc_now
 from school_report.db import transaction
-from school_report.hours import reader_is_working, reader_reads_from
+from school_report.hours import _clock_time, reader_is_working, reader_reads_from
 from school_report.reports import Report, pupil_report
-from school_report.settings import get_setting
+from school_report.settings import SettingError, change_settings, get_setting
+from school_report.text import clean_admin_text
 
 HELP_LINE_KINDS = ("children_sos", "child_guidance", "police", "childline", "city")
 
@@ -50,6 +53,54 @@ def help_lines(db: Database) -> list[HelpLine]:
         )
         for line in get_setting(db, "help_lines")
     ]
+
+
+# The national lines the pupil's words know, by number; any other is the city's own.
+KNOWN_NUMBERS = {
+    "0120-0-78310": "children_sos",
+    "189": "child_guidance",
+    "110": "police",
+    "0120-99-7777": "childline",
+}
+MAX_HELP_LINES = 12
+_NUMBER = re.compile(r"[0-9][0-9-]{1,20}")
+# A "|" between columns, not the one inside a furigana mark such as {警察|けいさつ}.
+_COLUMN = re.compile(r"\|(?![^{}]*\})")
+
+
+def parse_help_lines(text: str) -> list[dict]:
+    """The help lines as the city writes them, one a line: name | number | hours, where hours
+    is 24h or 16:00-21:00. These are Japanese-language services."""
+    lines = []
+    for row in filter(str.strip, text.splitlines()):
+        parts = [part.strip() for part in _COLUMN.split(row)]
+        if len(parts) != 3 or not _NUMBER.fullmatch(parts[1]):
+            raise SettingError("each line is name | number | hours", "help_lines_invalid")
+        name = clean_admin_text(parts[0], 60, SettingError)
+        if parts[2].lower() == "24h":
+            hours: str | list[str] = "24h"
+        else:
+            opens, _, closes = parts[2].partition("-")
+            if _clock_time(opens.strip()) >= _clock_time(closes.strip()):
+                raise SettingError("hours are 24h or 16:00-21:00", "help_lines_invalid")
+            hours = [opens.strip(), closes.strip()]
+        kind = KNOWN_NUMBERS.get(parts[1], "city")
+        lines.append(
+            {"kind": kind, "name": name, "number": parts[1], "hours": hours, "languages": ["ja"]}
+        )
+    if not lines or len(lines) > MAX_HELP_LINES:
+        raise SettingError("one to twelve help lines", "help_lines_invalid")
+    return lines
+
+
+def set_help_lines(db: Database, text: str, urgent_to_centre: bool, by: Actor) -> None:
+    """The numbers pupils are shown, and whether an urgent report whose reader is away goes to
+    the centre's queue unasked (to protect the child's life or body)."""
+    change_settings(
+        db,
+        {"help_lines": parse_help_lines(text), "urgent_to_centre_out_of_hours": urgent_to_centre},
+        by,
+    )
 
 
 @dataclass(frozen=True)

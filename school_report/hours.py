@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from school_report.admin_log import Actor
 from school_report.clock import utc_now
-from school_report.settings import SettingError, change_setting, get_setting
+from school_report.settings import SettingError, change_setting, change_settings, get_setting
 
 # Year-end closures and Golden Week can chain into long runs of closed days.
 _LOOK_AHEAD_DAYS = 400
@@ -186,3 +186,28 @@ def set_centre_holidays(
         "open": sorted({day.isoformat() for day in open_anyway}),
     }
     change_setting(db, "centre_holidays", value, by)
+
+
+def set_school_hours(
+    db: Database,
+    weekdays: list[int],
+    opens: str,
+    closes: str,
+    breaks: list[tuple[date, date]],
+    by: Actor,
+) -> None:
+    """Every school's nurse and team hours (a school's own, set before, are kept), and the
+    school breaks, each its first and last day."""
+    open_time, close_time = _clock_time(opens), _clock_time(closes)
+    if not weekdays or not set(weekdays) <= set(range(7)) or open_time >= close_time:
+        raise SettingError("open on at least one day, opening before closing", "hours_invalid")
+    if any(first > last for first, last in breaks):
+        raise SettingError("a break's first day comes before its last", "dates_invalid")
+    value = {
+        **get_setting(db, "school_hours"),
+        "weekdays": sorted(set(weekdays)),
+        "open": open_time.strftime("%H:%M"),
+        "close": close_time.strftime("%H:%M"),
+    }
+    pairs = [[first.isoformat(), last.isoformat()] for first, last in breaks]
+    change_settings(db, {"school_hours": value, "school_breaks": pairs}, by)

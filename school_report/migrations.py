@@ -1194,3 +1194,14 @@ def m015_pupil_sessions_on_the_server(db: Database) -> None:
         "CREATE INDEX pupil_sessions_sent ON pupil_sessions (sent_report_id)",
         "CREATE INDEX pupil_sessions_thread ON pupil_sessions (thread_report_id)",
     )
+
+
+@migrations()
+def m013_supervisors(db: Database) -> None:
+    """Who may approve or return a trainee's reply: a supervisor, named by the city, not any
+    staff member outside training. Those who have approved a reply already keep doing so."""
+    db.execute("ALTER TABLE staff ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE staff SET supervisor = 1 WHERE needs_review = 0 AND id IN "
+        "(SELECT staff_id FROM case_events WHERE kind = 'reply_approved')"
+    )

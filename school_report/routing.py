@@ -107,6 +107,7 @@ CENTRE_EVENTS = (
     "coordination_logged",
     "agency_notified",
     "agency_answered",
+    "advice_recorded",
 )
 # What each side writes for itself: shown in the trail only to the side that wrote it (a note's
 # text is never shown anyway; a headline the centre writes is the centre's own summary).

@@ -84,6 +84,10 @@ CITY_SETTINGS = (
     "mail_from",
     "danger_words",
     "emergency_checklist",
+    "help_lines",
+    "urgent_to_centre_out_of_hours",
+    "school_hours",
+    "school_breaks",
 )
 MAIL_SERVER_SETTINGS = ("smtp_host", "smtp_port", "smtp_starttls", "smtp_user")
 MAX_OVERDUE_MINUTES = 30 * 24 * 60

@@ -440,6 +440,20 @@ def enable_staff(db: Database, staff_id: int, by: Actor = COMMAND_LINE) -> None:
     _set_active(db, staff_id, True, by)
 
 
+def set_supervisor(db: Database, staff_id: int, supervisor: bool, by: Actor = COMMAND_LINE) -> None:
+    """A supervisor approves or returns the replies of counsellors in training. Never someone
+    in training themselves."""
+    account = _existing_account(db, staff_id)
+    with transaction(db):
+        db.execute(
+            "UPDATE staff SET supervisor = ? WHERE id = ? AND needs_review = 0",
+            [int(supervisor), staff_id],
+        )
+        record(
+            db, by, "staff.supervisor", account.login, school_id=account.school_id, new=supervisor
+        )
+
+
 def set_needs_review(db: Database, staff_id: int, needs_review: bool, by: Actor) -> None:
     """A counsellor in training: a supervisor approves each reply before the pupil sees it."""
     account = _existing_account(db, staff_id)

@@ -59,7 +59,7 @@ SHOWN_AT = {
     "_hand_over_notice.html": ("thread_answered", ".hand-over-notice"),
     "_keep_from_school.html": ("thread_answered", ".keep-from-school"),
     "_out_of_hours.html": ("thread_answered", ".out-of-hours"),
-    "_help_now.html": ("thread_answered", ".help-now"),
+    "_help_now.html": ("thread_answered", "#step .help-now"),
 }
 # Japanese is walked at the school's reading level (furigana) and, as variants, at these.
 OTHER_READINGS = ("kana", "plain")

@@ -496,10 +496,11 @@ FORGED_FORMS = {
         "/staff/reports/<centre_report_A>/case/approve",
         {"message_id": HUGE, "body": "ok"},
     ),
+    # A nurse may bring in the school's team (the bullying duty), never hand a report to itself.
     "hand-over to a recipient not offered": (
         "nurse",
         "/staff/reports/<nurse_report_A>/hand-over",
-        {"to_recipient": "school_team", **HAND_OVER},
+        {"to_recipient": "nurse", **HAND_OVER},
     ),
     "hand-over to no recipient at all": (
         "centre",

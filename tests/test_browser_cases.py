@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from school_report.staff import set_supervisor
 from tests.conftest import new_page
 from tests.test_browser_loop import log_in, read_reply, tell_someone
 
@@ -197,7 +198,9 @@ def test_an_internal_note_and_an_unapproved_reply_never_reach_any_pupil_view(
     pupil_sees_nothing_hidden()
 
     supervisor = new_page(chromium)
-    log_in(supervisor, url, city.staff("centre"))
+    head = city.staff("centre")
+    set_supervisor(city.db, head.id, True)
+    log_in(supervisor, url, head)
     expect(supervisor.locator(".pending-reviews")).to_contain_text(f"#{report_id}")
     supervisor.locator(".pending-reviews").get_by_role("link", name=f"#{report_id}").click()
     supervisor.get_by_label("必要なら返信を直してから承認してください").fill(
@@ -234,3 +237,47 @@ def test_a_school_team_works_its_own_case_without_the_centres_pages(live_server,
     expect(page.locator("#status-now")).to_have_text("見守り")
     page.goto(f"{url}/staff/weekly")
     expect(page.get_by_role("alert")).to_contain_text("センターの職員だけ")
+
+
+def test_a_supervisor_returns_a_trainees_reply_with_a_comment_and_the_pupil_never_sees_it(
+    live_server, chromium, page
+):
+    url, city = live_server.url, live_server.city
+    _, token = city.school()
+    code = tell_someone(page, url, token, HOME, "いえに いたくない")
+    report_id = newest_report(city)
+    trainee = city.staff("centre")
+    city.db.execute("UPDATE staff SET needs_review = 1 WHERE id = ?", [trainee.id])
+    desk = new_page(chromium)
+    log_in(desk, url, trainee)
+    open_report(desk, url, report_id)
+    desk.get_by_label("返信（児童生徒が読みます）").fill("そんなこと いわないで")
+    desk.get_by_role("button", name="返信を送る").click()
+    expect(desk.locator(".message.pending-review")).to_contain_text("そんなこと いわないで")
+
+    # A colleague outside training is not thereby a supervisor: no approve or return for them.
+    colleague = new_page(chromium)
+    log_in(colleague, url, city.staff("centre"))
+    open_report(colleague, url, report_id)
+    expect(colleague.get_by_role("button", name="差し戻す")).to_have_count(0)
+    colleague.context.close()
+
+    head = city.staff("centre")
+    set_supervisor(city.db, head.id, True)
+    supervisor = new_page(chromium)
+    log_in(supervisor, url, head)
+    open_report(supervisor, url, report_id)
+    supervisor.get_by_label("コメントを付けて研修中の職員に差し戻す", exact=False).fill(
+        "まず気持ちを受け止める言葉から書きましょう"
+    )
+    supervisor.get_by_role("button", name="差し戻す").click()
+    expect(supervisor.locator(".message.pending-review")).to_have_count(0)
+    supervisor.context.close()
+
+    desk.reload()
+    expect(desk.locator(".returned-reply")).to_contain_text("まず気持ちを受け止める言葉から")
+    expect(desk.locator(".returned-reply")).to_contain_text("そんなこと いわないで")
+    desk.context.close()
+    read_reply(page, url, token, code)
+    expect(page.locator(".thread")).to_contain_text("いえに いたくない")
+    expect(page.locator(".thread")).not_to_contain_text("そんなこと")

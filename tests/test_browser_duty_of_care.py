@@ -92,7 +92,7 @@ def test_a_night_danger_message_to_the_nurse_shows_help_mails_the_nurse_and_offe
     notice = page.locator(".hand-over-notice")
     expect(notice).to_contain_text("サポートセンターも、この ことを しりました")
     expect(notice).to_contain_text("「いいよ」")
-    expect(page.locator("main .help-line").first).to_be_visible()
+    expect(page.locator("#step .help-line").first).to_be_visible()
 
 
 def test_in_english_the_pupil_is_told_the_lines_answer_in_japanese(

@@ -29,7 +29,7 @@ from school_report.reports import (
 )
 from school_report.schools import add_school
 from school_report.settings import get_setting, set_setting
-from school_report.staff import add_staff
+from school_report.staff import add_staff, set_supervisor
 from tests.support import PASSWORD, topic_id, unique
 
 
@@ -384,6 +384,11 @@ def test_a_trainees_reply_waits_for_a_supervisor_before_the_pupil_sees_it(db, sc
     cases.send_reply(db, trainee, report, "はなしてくれて ありがとう")
     assert [m.author for m in thread(db, report.id, for_pupil=True)] == ["pupil"]
     assert pupil_report(db, report.id).first_reply_at is None
+    # Staff outside training are not supervisors for that: the city names supervisors.
+    assert cases.pending_replies(db, counsellor) == []
+    with pytest.raises(cases.NotAllowed, match="not_a_supervisor"):
+        cases.approve_reply(db, counsellor, report, 1, "x")
+    set_supervisor(db, counsellor.id, True)
     (pending,) = cases.pending_replies(db, counsellor)
     assert cases.pending_replies(db, trainee) == []
     with pytest.raises(cases.NotAllowed):
@@ -401,6 +406,33 @@ def test_a_trainees_reply_waits_for_a_supervisor_before_the_pupil_sees_it(db, sc
         cases.approve_reply(db, counsellor, report, pending.message_id, "again")
 
 
+def test_a_supervisor_returns_a_trainees_reply_with_a_comment_the_pupil_never_sees(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school)
+    trainee = add_staff(db, "trainee", PASSWORD, "centre", display_name="研修生")
+    db.execute("UPDATE staff SET needs_review = 1 WHERE id = ?", [trainee.id])
+    set_supervisor(db, trainee.id, True)  # someone in training is never made a supervisor
+    assert not cases.is_supervisor(db, trainee)
+    cases.send_reply(db, trainee, report, "だいじょうぶだよ、きにしないで")
+    (pending,) = cases.pending_replies(db, counsellor) or [None]
+    assert pending is None  # not a supervisor yet
+    set_supervisor(db, counsellor.id, True)
+    (pending,) = cases.pending_replies(db, counsellor)
+    with pytest.raises(SubmissionError, match="empty"):
+        cases.return_reply(db, counsellor, report, pending.message_id, " ")
+    cases.return_reply(db, counsellor, report, pending.message_id, "気持ちを受け止める言葉から")
+    assert [m.author for m in thread(db, report.id, for_pupil=False)] == ["pupil"]
+    assert cases.pending_replies(db, counsellor) == []
+    returned = case_trail(db, report.id)[-1]
+    assert returned.kind == "reply_returned" and returned.detail == {
+        "message_id": pending.message_id,
+        "written": "だいじょうぶだよ、きにしないで",
+        "trainee_id": trainee.id,
+        "comment": "気持ちを受け止める言葉から",
+    }
+
+
 def test_nobody_can_edit_the_audit_trail(db, school, counsellor):
     report = report_to_centre(db, school)
     cases.set_headline(db, counsellor, report, "家庭での不安、本人は帰宅を拒否")
@@ -416,7 +448,7 @@ def test_the_case_file_marks_danger_words_in_the_pupils_messages(db, school, cou
     view = case_file(db, counsellor, report_for_staff(db, counsellor, report.id))
     (pieces,) = view.highlights.values()
     assert pieces == [("きのう ", False), ("けられた", True), ("。いたい", False)]
-    assert view.may_work and view.is_centre and view.may_approve
+    assert view.may_work and view.is_centre and not view.may_approve  # not a supervisor
 
 
 def test_the_weekly_review_lists_open_cases_of_the_week_without_pupil_names(db, school, counsellor):
@@ -512,3 +544,25 @@ def test_an_abuse_notification_within_48_hours_is_not_yet_overdue_and_never_goes
         notified_at=datetime.now(UTC) - timedelta(hours=47),
     )
     assert overdue_safety_checks(db, [report.id]) == set()
+
+
+def test_the_advice_of_the_weekly_review_is_kept_on_the_case_and_shown_at_the_next(
+    db, school, counsellor
+):
+    report = report_to_centre(db, school)
+    cases.record_advice(db, counsellor, report, "学校と連携し、見守りを続ける", date(2026, 12, 2))
+    (advice,) = cases.advice_of(db, report.id)
+    assert (advice.text, advice.meeting, advice.staff_name) == (
+        "学校と連携し、見守りを続ける",
+        "2026-12-02",
+        "佐藤",
+    )
+    monday = datetime.now(UTC).astimezone(city_zone(db)).date()
+    monday -= timedelta(days=monday.weekday())
+    (row,) = case_review.weekly_review(db, counsellor, monday)
+    assert row.latest_advice == "学校と連携し、見守りを続ける"
+    with pytest.raises(SubmissionError, match="empty"):
+        cases.record_advice(db, counsellor, report, " ", date(2026, 12, 2))
+    nurse = add_staff(db, unique("nurse"), PASSWORD, "nurse", school)
+    with pytest.raises(cases.NotAllowed):
+        cases.record_advice(db, nurse, report, "x", date(2026, 12, 2))

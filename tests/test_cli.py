@@ -155,6 +155,12 @@ def test_staff_accounts_are_added_and_listed(admin):
     )
     listed = admin("staff", "list").stdout
     assert "sato" in listed and "みなみ小学校" in listed and "centre1" in listed
+    named = admin("staff", "supervisor", "centre1")
+    assert named.returncode == 0 and "approves or returns" in named.stdout
+    db = connect(admin.db_path)
+    assert db.execute("SELECT supervisor FROM staff WHERE login = 'centre1'").fetchone() == (1,)
+    assert admin("staff", "supervisor", "centre1", "--off").returncode == 0
+    assert db.execute("SELECT supervisor FROM staff WHERE login = 'centre1'").fetchone() == (0,)
 
 
 @pytest.mark.parametrize(

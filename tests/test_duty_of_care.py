@@ -7,19 +7,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from school_report.admin_log import COMMAND_LINE
 from school_report.audit import case_trail
 from school_report.duty_of_care import (
     after_pupil_wrote,
     care_for,
     help_lines,
     pupil_tells_centre,
+    set_help_lines,
 )
 from school_report.hand_overs import pupil_notices
-from school_report.hours import centre_hours, reader_is_working, reader_reads_from
+from school_report.hours import (
+    centre_hours,
+    reader_is_working,
+    reader_reads_from,
+    set_school_hours,
+)
 from school_report.reports import pupil_report, submit_report
 from school_report.routing import answers_report
 from school_report.schools import add_school
-from school_report.settings import get_setting, set_setting
+from school_report.settings import SettingError, get_setting, set_setting
 from school_report.staff import add_staff
 from tests.support import PASSWORD, topic_id, unique
 
@@ -172,3 +179,36 @@ def test_the_help_lines_are_a_city_setting_with_the_national_24_hour_lines_by_de
         ],
     )
     assert [line.name for line in help_lines(db)] == ["{市|し}の こども{電話|でんわ}"]
+
+
+def test_the_city_writes_its_help_lines_one_a_line_and_the_national_ones_keep_their_words(db):
+    set_help_lines(
+        db,
+        "{警察|けいさつ} | 110 | 24h\nまちの こども でんわ | 096-000-0000 | 09:00-17:00\n",
+        True,
+        COMMAND_LINE,
+    )
+    lines = help_lines(db)
+    assert [(line.kind, line.number, line.hours) for line in lines] == [
+        ("police", "110", "24h"),
+        ("city", "096-000-0000", ("09:00", "17:00")),
+    ]
+    assert get_setting(db, "urgent_to_centre_out_of_hours") is True
+    for wrong in ("", "no number | abc | 24h", "x | 110 | 21:00-16:00", "x | 110"):
+        with pytest.raises(SettingError):
+            set_help_lines(db, wrong, False, COMMAND_LINE)
+    assert len(help_lines(db)) == 2
+
+
+def test_the_city_sets_school_hours_and_breaks_and_a_schools_own_hours_stay(db, school):
+    hours = get_setting(db, "school_hours")
+    hours["schools"] = {str(school.id): {"weekdays": [5], "open": "09:00", "close": "12:00"}}
+    set_setting(db, "school_hours", hours)
+    breaks = [(datetime(2027, 3, 25).date(), datetime(2027, 4, 5).date())]
+    set_school_hours(db, [0, 1, 2, 3, 4], "08:00", "17:00", breaks, COMMAND_LINE)
+    assert get_setting(db, "school_breaks") == [["2027-03-25", "2027-04-05"]]
+    assert get_setting(db, "school_hours")["schools"] == hours["schools"]
+    other = add_school(db, "にし小学校", "elementary")
+    assert reader_is_working(db, "nurse", other.id, datetime(2026, 12, 2, 16, 50, tzinfo=TOKYO))
+    with pytest.raises(SettingError):
+        set_school_hours(db, [0], "08:00", "17:00", [(breaks[0][1], breaks[0][0])], COMMAND_LINE)

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from school_report import two_factor
 from school_report.reports import add_staff_reply, pupil_report, submit_report
+from school_report.staff import set_supervisor
 from school_report.topics import topic
 from tests.support import (
     PASSWORD,
@@ -325,6 +326,13 @@ STAFF_FORMS = {
         ("contact_person", "summary", "notified_at"),
         (REPORT,),
     ),
+    "weekly review advice": StaffForm(
+        "centre",
+        f"{REPORT}/case/advice",
+        {"advice": "がっこうと れんけいを", "meeting": ""},
+        ("advice", "meeting"),
+        (REPORT, "/staff/weekly"),
+    ),
     "watch reason": StaffForm(
         "centre",
         f"{REPORT}/case/watch",
@@ -396,6 +404,25 @@ STAFF_FORMS = {
         "/staff/admin/settings/hours",
         {"weekday": ["0", "1", "2"], "open": "10:00", "close": "18:00"},
         ("open", "close", "weekday"),
+        ("/staff/admin/settings",),
+    ),
+    "school hours": StaffForm(
+        "admin",
+        "/staff/admin/settings/school_hours",
+        {
+            "weekday": ["0", "1", "2", "3", "4"],
+            "open": "08:15",
+            "close": "16:45",
+            "school_breaks": "2031-07-20 2031-08-31",
+        },
+        ("open", "close", "weekday", "school_breaks"),
+        ("/staff/admin/settings",),
+    ),
+    "help lines": StaffForm(
+        "admin",
+        "/staff/admin/settings/help_lines",
+        {"help_lines": "まちの こども でんわ | 096-000-0000 | 09:00-17:00", "urgent_to_centre": ""},
+        ("help_lines",),
         ("/staff/admin/settings",),
     ),
     "holidays": StaffForm(
@@ -495,9 +522,9 @@ POSTS_WITHOUT_TEXT = {
     "/staff/admin/recipients/{slug}",
 }
 CASE_ACTIONS_WITHOUT_TEXT = {"urgency", "checklist", "status", "reopen", "assign"}
-# Actions on a record another form makes first (an agency's answer to a 通告), tried in
-# tests/test_cases.py and the browser test, which make the record.
-CASE_ACTIONS_ON_A_RECORD = {"agency_answer"}
+# Actions on a record another form makes first (an agency's answer to a 通告, a trainee's
+# reply returned), tried in tests/test_cases.py and the browser tests, which make the record.
+CASE_ACTIONS_ON_A_RECORD = {"agency_answer", "return_reply"}
 
 
 def _route_pattern(path: str) -> str:
@@ -539,6 +566,7 @@ class StaffWorld:
 def _staff_world(client, city, role: str) -> StaffWorld:
     school, _ = city.school()
     centre = city.staff("centre")
+    set_supervisor(city.db, centre.id, True)  # approves the waiting reply
     submit_report(
         city.db, school, topic_id(city.db, "home"), "centre", "いえが こわい", submission_key="c"
     )

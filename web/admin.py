@@ -22,6 +22,7 @@ from starlette.routing import Route
 from school_report import (
     danger,
     danger_words,
+    duty_of_care,
     hours,
     notifications,
     retention,
@@ -554,6 +555,14 @@ def _dates(text: str) -> list[date]:
         raise SettingError("dates are written like 2026-12-29", "dates_invalid") from error
 
 
+def _breaks(text: str) -> list[tuple[date, date]]:
+    """School breaks, one a line: its first and last day (2026-12-24 2027-01-07)."""
+    days = [_dates(line.replace(" ", "\n")) for line in text.splitlines() if line.strip()]
+    if any(len(pair) != 2 for pair in days):
+        raise SettingError("each break is its first and last day", "dates_invalid")
+    return [(first, last) for first, last in days]
+
+
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -714,6 +723,18 @@ SETTING_SECTIONS = {
     "checklist": lambda form: (
         settings.set_emergency_checklist,
         _checklist(one(form, "emergency_checklist")),
+    ),
+    "help_lines": lambda form: (
+        duty_of_care.set_help_lines,
+        one(form, "help_lines"),
+        one(form, "urgent_to_centre") == "1",
+    ),
+    "school_hours": lambda form: (
+        hours.set_school_hours,
+        _weekdays(form),
+        one(form, "open"),
+        one(form, "close"),
+        _breaks(one(form, "school_breaks")),
     ),
 }
 

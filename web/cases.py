@@ -221,6 +221,22 @@ async def _approve(request, staff, report, form) -> None:
     await call_domain(request, cases.approve_reply, staff, report, message_id, one(form, "body"))
 
 
+async def _return_reply(request, staff, report, form) -> None:
+    message_id = whole_number(one(form, "message_id"))
+    if message_id is None:
+        raise HTTPException(400, "bad_form")
+    await call_domain(request, cases.return_reply, staff, report, message_id, one(form, "comment"))
+
+
+async def _advice(request, staff, report, form) -> None:
+    try:
+        meeting = date.fromisoformat(one(form, "meeting")) if one(form, "meeting") else None
+    except ValueError as error:
+        raise SubmissionError("bad_date") from error
+    meeting = meeting or await _today(request)
+    await call_domain(request, cases.record_advice, staff, report, one(form, "advice"), meeting)
+
+
 ACTIONS: dict[str, Action] = {
     "urgency": _urgency,
     "checklist": _checklist,
@@ -234,6 +250,8 @@ ACTIONS: dict[str, Action] = {
     "notify": _notify_agency,
     "agency_answer": _agency_answer,
     "approve": _approve,
+    "return_reply": _return_reply,
+    "advice": _advice,
 }
 
 
@@ -253,14 +271,15 @@ async def case_action(request: Request) -> Response:
         context = {"case_error": error.reason, "error_in": request.path_params["action"]}
         context["drafts"] = {name: one(form, name) for name in form if name != "csrf_token"}
         return await _case_view(request, staff, report, context, status=400)
-    if is_htmx(request) and request.path_params["action"] != "approve":
+    in_thread = request.path_params["action"] in ("approve", "return_reply")
+    if is_htmx(request) and not in_thread:
         return await _case_view(request, staff, await report_or_404(request, staff))
-    anchor = "latest" if request.path_params["action"] == "approve" else "case-work"
+    anchor = "latest" if in_thread else "case-work"
     return RedirectResponse(f"/staff/reports/{report.id}#{anchor}", status_code=303)
 
 
 async def _case_view(request, staff, report, context=None, status=200) -> Response:
-    if is_htmx(request) and request.path_params["action"] != "approve":
+    if is_htmx(request) and request.path_params["action"] not in ("approve", "return_reply"):
         context = {
             "report": report,
             "case": await call_domain(request, case_file, staff, report),

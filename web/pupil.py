@@ -235,7 +235,7 @@ async def _centre_opens(request: Request, messages=()) -> datetime | None:
     if await call_domain(request, centre_is_open, now):
         return None
     opens = await call_domain(request, next_centre_opening, now)
-    if messages and messages[-1].author == "staff":
+    if messages and messages[-1].staff_role == "centre":
         written = datetime.fromisoformat(messages[-1].created_at)
         if await call_domain(request, next_centre_opening, written) == opens:
             return None
