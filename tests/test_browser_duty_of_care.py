@@ -107,7 +107,7 @@ def test_in_english_the_pupil_is_told_the_lines_answer_in_japanese(
     # Always on the page, before anything is written: the numbers that answer now.
     pupil.get_by_text("I need help right now").click()
     expect(pupil.locator(".help-now-menu .help-line")).to_have_count(4)
-    expect(pupil.locator(".help-now-menu")).to_contain_text("These lines answer in Japanese.")
+    expect(pupil.locator(".help-now-menu")).to_contain_text("These numbers answer in Japanese.")
     pupil.context.close()
 
 
