@@ -108,8 +108,8 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 def raise_urgency_for_message(db: Database, report_id: int, body: str) -> Assessment:
     """Record what a pupil's message signals: its language always, and its family of danger
     with a raise of the report's urgency if it signals more than the report has now (the raise
-    waits for staff to confirm it). A family more severe than the one recorded is recorded even
-    when the urgency stays, so the queue orders the report by it. Call inside the message's
+    waits for staff to confirm it). A family more severe than the one recorded is recorded, with its words, even
+    when the urgency stays, so the queue orders the report by it and staff read why. Call inside the message's
     transaction."""
     found = assess(db, body)
     current, family = db.execute(
@@ -138,5 +138,8 @@ def raise_urgency_for_message(db: Database, report_id: int, body: str) -> Assess
             language=found.language,
         )
     elif found.urgency == current and (family is None or severity(found.family) < severity(family)):
-        db.execute("UPDATE reports SET danger_family = ? WHERE id = ?", [found.family, report_id])
+        db.execute(
+            "UPDATE reports SET danger_family = ?, urgency_reason = ? WHERE id = ?",
+            [found.family, json.dumps(found.words, ensure_ascii=False), report_id],
+        )
     return found

@@ -179,7 +179,7 @@ def inbox(db: Database, staff: Staff) -> list[Report]:
 
 def hand_over_with_consent(db: Database, by: Staff, report: Report, to_recipient: str) -> None:
     """Hand a report over on the pupil's consent, as staff do in most cases."""
-    hand_over(db, by, report, to_recipient, pupil_consent="agreed", legal_duty=False, reason="同意")
+    hand_over(db, by, report, to_recipient, pupil_consent="agreed", ground="consent", reason="同意")
 
 
 # The wrong codes a test's school link takes before it refuses codes (the real budget, sized by

@@ -27,7 +27,7 @@ POLICY = {
 # Every other security header, on every response (pages, fragments, errors, redirects).
 HEADERS = {
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # this site's own posts carry their Origin
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",

@@ -499,7 +499,10 @@ def test_the_confirm_page_shows_the_grade_and_class_typed_and_promises_no_anonym
 def test_a_mistyped_return_code_stays_in_the_field_to_be_corrected(client, city):
     _, token = city.school()
     typed = "ねこ 27 りんご 58 ふね 04"
-    page = client.post(f"/p/{token}", data={"step": "open", "code": typed}).text
+    # Swapped in by htmx; without JavaScript the page is rebuilt from the session after a
+    # redirect, which keeps no code at all (issue 15), so the field starts empty there.
+    headers = {"HX-Request": "true"}
+    page = client.post(f"/p/{token}", data={"step": "open", "code": typed}, headers=headers).text
     field = re.search(r"<input id=\"code\"[^>]*>", page).group(0)
     assert f'value="{typed}"' in field
 
