@@ -458,6 +458,13 @@ STAFF_FORMS = {
         ("mail_from",),
         ("/staff/admin/settings",),
     ),
+    "public address": StaffForm(
+        "admin",
+        "/staff/admin/settings/address",
+        {"base_url": "https://report.city.example"},
+        ("base_url",),
+        ("/staff/admin/settings",),
+    ),
     "legal hold": StaffForm(
         "admin",
         "/staff/admin/settings/legal_hold",
@@ -520,6 +527,7 @@ POSTS_WITHOUT_TEXT = {
     "/staff/admin/staff/{staff_id:id}/password",
     "/staff/admin/staff/{staff_id:id}/two-factor",
     "/staff/admin/recipients/{slug}",
+    "/staff/statistics/publish",  # the scope is in the address; the form holds no text
 }
 CASE_ACTIONS_WITHOUT_TEXT = {"urgency", "checklist", "status", "reopen", "assign"}
 # Actions on a record another form makes first (an agency's answer to a 通告, a trainee's
