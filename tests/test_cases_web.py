@@ -265,7 +265,9 @@ def test_a_school_brought_in_sees_none_of_the_centres_own_work(client, city):
     )
     assert handed.status_code == 303
     centre_view = page(client, f"/staff/reports/{report_id}")
-    assert "見えるけががある" in centre_view.split('id="audit-title"')[1]  # the city's label in the trail
+    assert (
+        "見えるけががある" in centre_view.split('id="audit-title"')[1]
+    )  # the city's label in the trail
     assert "visible_injury" not in centre_view.split('id="audit-title"')[1]
     client.cookies.clear()
     log_in(client, team)

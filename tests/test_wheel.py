@@ -142,7 +142,9 @@ def served_static_files(browser, installed: Path, page: str) -> None:
     (static,) = installed.parent.glob("lib/python*/site-packages/web/static")
     linked = re.findall(r'"/static/([^"?]+)', page)
     assert linked
-    for name in {*linked, *(file.name for file in static.iterdir())}:
+    carried = {file.relative_to(static).as_posix() for file in static.rglob("*") if file.is_file()}
+    assert any(name.startswith("pictures/") for name in carried)
+    for name in {*linked, *carried}:
         answer = browser.get(f"/static/{name}")
         assert answer.status_code == 200, name
         assert answer.content == (static / name).read_bytes()
