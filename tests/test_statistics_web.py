@@ -163,7 +163,8 @@ def test_centre_opens_statistics_and_prints_them_on_a4(live_server, page):
     page.get_by_role("button", name="表示").click()
     expect(page.get_by_text("内部用：センター内でのみ使い").first).to_be_visible()
     expect(page.get_by_role("img", name="月別の実件数")).to_be_visible()
-    expect(page.locator("figure.statistics-chart svg")).to_have_count(3)
+    expect(page.get_by_role("img", name="相談方法別の延べ件数")).to_be_visible()
+    expect(page.locator("figure.statistics-chart svg")).to_have_count(5)  # 2 annual, 3 received
     expect(page.locator("table[data-table=by_channel] caption")).to_have_text(
         "チャネル別（相談先）"
     )
