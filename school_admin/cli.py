@@ -693,12 +693,18 @@ def build_parser() -> Parser:
 
 
 # The commands that create a database; every other one refuses a path where there is none, so
-# a mistyped --db is not a new, empty city that the command then works on and exits 0.
+# a mistyped --db is not a new, empty city that the command then works on and exits 0. A
+# restore from the replica is how a new machine gets its database back.
 CREATING_COMMANDS = ("init", "demo")
 
 
+def _creates_database(args: argparse.Namespace) -> bool:
+    from_replica = args.command == "restore" and getattr(args, "from_replica", None) is not None
+    return args.command in CREATING_COMMANDS or from_replica
+
+
 def _check_database_exists(args: argparse.Namespace) -> None:
-    if args.command not in CREATING_COMMANDS and not args.db.is_file():
+    if not _creates_database(args) and not args.db.is_file():
         raise CommandError(f"no database at {args.db} (create one with: school-admin init)")
 
 

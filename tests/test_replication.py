@@ -61,7 +61,9 @@ class Pupils:
         self.stop = threading.Event()
 
     def send(self, pupil: int) -> None:
-        with httpx.Client(base_url=self.url, headers={"origin": self.url}, timeout=30) as tablet:
+        # As a tablet with JavaScript sends: answered in place (without it, by a redirect).
+        headers = {"origin": self.url, "HX-Request": "true"}
+        with httpx.Client(base_url=self.url, headers=headers, timeout=30) as tablet:
             for number in range(10**6):
                 if self.stop.is_set():
                     return

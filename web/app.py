@@ -1,6 +1,7 @@
 """The Starlette application, built by a function from its settings."""
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from school_report import danger_languages
 from school_report.code_pool import start_pool, stop_pool
 from school_report.db import connect, is_healthy
 from school_report.hours import city_zone
@@ -73,6 +75,8 @@ async def login_required(request: Request, exc: staff.LoginRequired) -> Response
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     limit_worker_threads()
+    # The first pupil after a start must not wait for the danger patterns to compile.
+    threading.Thread(target=danger_languages.warm_up, name="danger-warm-up", daemon=True).start()
     start_pool(app.state.code_salt, app.state.settings.code_pool)
     try:
         async with notifications.mail_sender(app):
