@@ -108,9 +108,9 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 def raise_urgency_for_message(db: Database, report_id: int, body: str) -> Assessment:
     """Record what a pupil's message signals: its language always, and its family of danger
     with a raise of the report's urgency if it signals more than the report has now (the raise
-    waits for staff to confirm it). A family more severe than the one recorded is recorded, with its words, even
-    when the urgency stays, so the queue orders the report by it and staff read why. Call inside the message's
-    transaction."""
+    waits for staff to confirm it). A family more severe than the one recorded is recorded,
+    with its words, even when the urgency stays, so the queue orders the report by it and staff
+    read why. Call inside the message's transaction."""
     found = assess(db, body)
     current, family = db.execute(
         "SELECT urgency, danger_family FROM reports WHERE id = ?", [report_id]
