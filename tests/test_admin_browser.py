@@ -135,7 +135,9 @@ def test_admin_changes_opening_hours_and_the_out_of_hours_notice_follows(
         log_in_page(page, url, city.staff("admin"))
         page.get_by_role("link", name="市の設定").click()
         for day in range(7):
-            page.locator(f"input[name=weekday][value='{day}']").set_checked(day != today)
+            page.locator(f"#hours-form input[name=weekday][value='{day}']").set_checked(
+                day != today
+            )
         page.locator("form[action$='/settings/hours'] button").click()
         saved(page)
         pupil = new_page(chromium)
@@ -143,9 +145,9 @@ def test_admin_changes_opening_hours_and_the_out_of_hours_notice_follows(
         expect(pupil.locator(".out-of-hours")).to_contain_text("189")
 
         for day in range(7):
-            page.locator(f"input[name=weekday][value='{day}']").set_checked(True)
-        page.locator("input[name=open]").fill("00:00")
-        page.locator("input[name=close]").fill("23:59")
+            page.locator(f"#hours-form input[name=weekday][value='{day}']").set_checked(True)
+        page.locator("#hours-form input[name=open]").fill("00:00")
+        page.locator("#hours-form input[name=close]").fill("23:59")
         page.locator("form[action$='/settings/hours'] button").click()
         saved(page)
         page.get_by_label("国民の祝日はセンターを休みにする").set_checked(False)
