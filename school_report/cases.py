@@ -503,20 +503,31 @@ def pending_reply_ids(db: Database, report_id: int) -> set[int]:
     return {row[0] for row in rows}
 
 
-def approve_reply(db: Database, staff: Staff, report: Report, message_id: int, body: str) -> None:
-    """A supervisor lets a waiting reply go to the pupil, as written or corrected; what the
-    trainee wrote stays in the audit trail."""
+def _require_supervisor(db: Database, staff: Staff, report: Report) -> None:
     require_work(db, staff, report.id)
     if not is_supervisor(db, staff):
         raise NotAllowed("not_a_supervisor")
+
+
+def _waiting_reply(db: Database, report: Report, message_id: int) -> tuple[str, int]:
+    """What the trainee wrote and who, while the reply still waits; inside the transaction."""
+    row = db.execute(
+        "SELECT body, staff_id FROM messages WHERE id = ? AND report_id = ? "
+        "AND review_state = 'pending'",
+        [message_id, report.id],
+    ).fetchone()
+    if row is None:
+        raise SubmissionError("already_reviewed")
+    return row
+
+
+def approve_reply(db: Database, staff: Staff, report: Report, message_id: int, body: str) -> None:
+    """A supervisor lets a waiting reply go to the pupil, as written or corrected; what the
+    trainee wrote stays in the audit trail."""
+    _require_supervisor(db, staff, report)
     text = clean_text(body, MAX_MESSAGE_CHARS, required=True, multiline=True)
     with transaction(db):
-        row = db.execute(
-            "SELECT body FROM messages WHERE id = ? AND report_id = ? AND review_state = 'pending'",
-            [message_id, report.id],
-        ).fetchone()
-        if row is None:
-            raise SubmissionError("already_reviewed")
+        row = _waiting_reply(db, report, message_id)
         db.execute(
             "UPDATE messages SET body = ?, pupil_visible = 1, review_state = 'approved' "
             "WHERE id = ?",
@@ -530,18 +541,10 @@ def approve_reply(db: Database, staff: Staff, report: Report, message_id: int, b
 def return_reply(db: Database, staff: Staff, report: Report, message_id: int, comment: str) -> None:
     """A supervisor sends a trainee's waiting reply back with a comment: the pupil never sees
     it; what the trainee wrote and the comment stay in the audit trail, for the trainee."""
-    require_work(db, staff, report.id)
-    if not is_supervisor(db, staff):
-        raise NotAllowed("not_a_supervisor")
+    _require_supervisor(db, staff, report)
     why = clean_text(comment, MAX_MESSAGE_CHARS, required=True, multiline=True)
     with transaction(db):
-        row = db.execute(
-            "SELECT body, staff_id FROM messages WHERE id = ? AND report_id = ? "
-            "AND review_state = 'pending'",
-            [message_id, report.id],
-        ).fetchone()
-        if row is None:
-            raise SubmissionError("already_reviewed")
+        row = _waiting_reply(db, report, message_id)
         db.execute("DELETE FROM messages WHERE id = ?", [message_id])
         record_event(
             db,
